@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Build the lab's node images on the host engine, offline: debootstrap from
+# Debian's archive, `docker import`, then small `docker build`s on top (the
+# bases are local, so nothing is ever pulled).
+#
+#   lab/images.sh [IMAGE...]     default: every node image
+#
+# Images (all under $LAB_PREFIX/):
+#   node:bookworm         Debian 12 (still on many Pis; docker.io 20.10)
+#   node:trixie           Debian 13, what Raspberry Pi OS is built on now (docker.io 26.1)
+#   node:bookworm-arm64   the same node as an arm64 userland under qemu-user (uname -m: aarch64)
+#   node:bookworm-pios32  os-release of 32-bit Raspberry Pi OS (ID=raspbian)
+#   node:bookworm-hypriot Docker Engine preinstalled and running, standing for HypriotOS
+#
+# Cache: every image carries a label with the hash of the files that built it;
+# an image whose label matches is kept, so a second run takes seconds. The
+# debootstrap trees are cached as tarballs under $LAB_CACHE/rootfs, keyed by
+# suite, architecture and package list.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lab/lib.sh
+. "$here/lib.sh"
+
+# What a minimal Pi OS Lite install has that Ansible and the roles rely on:
+# systemd as init, sshd, python3, sudo; plus curl/procps for humans and tests.
+ROOTFS_PACKAGES=systemd,systemd-sysv,dbus,openssh-server,python3,python3-apt,sudo,iproute2,iputils-ping,ca-certificates,curl,gnupg,procps,less,kmod
+
+key_of() { cat "$@" | sha256sum | cut -c1-16; }
+mapfile -t node_files < <(find "$here/node" -type f | sort)
+LAB_KEY=$(key_of "$here/images.sh" "$here/lib.sh" "${node_files[@]}")
+LABEL=org.pifleet.lab.key
+
+image_current() {
+  [ "$(docker image inspect -f "{{ index .Config.Labels \"$LABEL\" }}" "$1" 2>/dev/null)" = "$LAB_KEY" ]
+}
+
+ensure_binfmt_arm64() {
+  [ -d /proc/sys/fs/binfmt_misc ] || lab_die "this kernel has no binfmt_misc: arm64 images need it"
+  [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  if ! grep -qs '^enabled' /proc/sys/fs/binfmt_misc/qemu-aarch64; then
+    update-binfmts --enable qemu-aarch64 >/dev/null
+  fi
+  # The F flag loads the interpreter at registration time, so it also works
+  # inside containers and chroots that do not have qemu-aarch64-static.
+  grep -qs '^flags:.*F' /proc/sys/fs/binfmt_misc/qemu-aarch64 ||
+    lab_die "qemu-aarch64 binfmt entry lacks the F flag; reinstall qemu-user-static"
+}
+
+# rootfs SUITE ARCH -> path of a cached tarball of a debootstrap tree
+rootfs() {
+  local suite=$1 arch=$2 key tar tmp
+  key=$(printf '%s %s %s %s' "$suite" "$arch" "$ROOTFS_PACKAGES" "$DEBIAN_MIRROR" | sha256sum | cut -c1-12)
+  tar=$LAB_CACHE/rootfs/$suite-$arch-$key.tar
+  if [ ! -s "$tar" ]; then
+    [ "$arch" = arm64 ] && ensure_binfmt_arm64
+    mkdir -p "$LAB_CACHE/rootfs"
+    tmp=$(mktemp -d "$LAB_CACHE/rootfs/.build-XXXXXX")
+    trap 'rm -rf "$tmp"' RETURN
+    lab_say "debootstrap $suite/$arch (cached afterwards in $tar)"
+    debootstrap --variant=minbase --arch="$arch" --include="$ROOTFS_PACKAGES" \
+      "$suite" "$tmp/root" "$DEBIAN_MIRROR" >"$tmp/log" 2>&1 ||
+      { tail -20 "$tmp/log" >&2; lab_die "debootstrap $suite/$arch failed"; }
+    # Trim what a container never uses; keep apt lists out (they go stale).
+    rm -rf "$tmp/root/var/cache/apt/archives/"*.deb "$tmp/root/var/lib/apt/lists/"*
+    tar -C "$tmp/root" --numeric-owner -cf "$tar.part" . && mv "$tar.part" "$tar"
+  fi
+  printf '%s\n' "$tar"
+}
+
+base_image() {  # base_image SUITE ARCH -> $LAB_PREFIX/base:SUITE-ARCH
+  local suite=$1 arch=$2 name=$LAB_PREFIX/base:$1-$2 tar
+  tar=$(rootfs "$suite" "$arch")
+  if [ "$(docker image inspect -f '{{ index .Config.Labels "org.pifleet.lab.rootfs" }}' "$name" 2>/dev/null)" != "$(basename "$tar")" ]; then
+    lab_say "import $name"
+    docker import --change "LABEL org.pifleet.lab.rootfs=$(basename "$tar")" "$tar" "$name" >/dev/null
+  fi
+  printf '%s\n' "$name"
+}
+
+build() {  # build NAME CONTEXT_DIR BASE [extra docker build args]
+  local name=$1 ctx=$2 base=$3; shift 3
+  if image_current "$name"; then lab_say "cached $name"; return; fi
+  lab_say "build $name"
+  # The classic builder: BuildKit needs the buildx plugin, which a host with
+  # Debian's docker.io may not have. Its deprecation notice is noise here.
+  DOCKER_BUILDKIT=0 docker build -q --pull=false --build-arg "BASE=$base" \
+    --label "$LABEL=$LAB_KEY" -t "$name" "$@" "$ctx" 2>&1 >/dev/null |
+    { grep -vE '^(DEPRECATED: The legacy builder|  +(BuildKit is currently|environment-variable)|$)' >&2 || :; }
+  image_current "$name" || lab_die "building $name failed"
+}
+
+node_image() {  # node_image VARIANT
+  local v=$1
+  case "$v" in
+    bookworm|trixie) build "$LAB_PREFIX/node:$v" "$here/node" "$(base_image "$v" amd64)" ;;
+    bookworm-arm64)  build "$LAB_PREFIX/node:$v" "$here/node" "$(base_image bookworm arm64)" ;;
+    bookworm-pios32|bookworm-hypriot)
+      node_image bookworm
+      build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:bookworm" -f "$here/node/Dockerfile.${v#bookworm-}" ;;
+    *) lab_die "unknown node image '$v' (bookworm, trixie, bookworm-arm64, bookworm-pios32, bookworm-hypriot)" ;;
+  esac
+}
+
+ALL=(bookworm trixie bookworm-arm64 bookworm-pios32 bookworm-hypriot)
+[ $# -gt 0 ] || set -- "${ALL[@]}"
+docker info >/dev/null 2>&1 || lab_die "no Docker Engine answers; run lab/host-engine.sh first"
+
+# The debootstrap runs are mostly waiting on the network and dpkg: run the ones
+# still missing side by side (the arm64 one, under emulation, is the longest).
+needed=()
+for v in "$@"; do
+  case "${v#node:}" in
+    trixie) needed+=("trixie amd64") ;;
+    bookworm-arm64) needed+=("bookworm arm64") ;;
+    *) needed+=("bookworm amd64") ;;
+  esac
+done
+pids=()
+for sa in $(printf '%s\n' "${needed[@]}" | sort -u | tr ' ' ':'); do
+  [ "${sa#*:}" = arm64 ] && ensure_binfmt_arm64
+  rootfs "${sa%:*}" "${sa#*:}" >/dev/null &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || lab_die "a debootstrap failed (see above)"; done
+
+for v in "$@"; do node_image "${v#node:}"; done

@@ -1,0 +1,208 @@
+#!/usr/bin/python
+# Copyright: pifleet developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Gather what kind of node this is, in one round trip."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: node_facts
+short_description: Tell what kind of node a host is (OS family, architecture, Raspberry Pi model)
+version_added: 0.1.0
+description:
+  - Reads C(/etc/os-release), the device-tree model, C(dpkg --print-architecture),
+    the kernel's cgroup state and the Pi firmware's C(cmdline.txt) location, and
+    returns them as one fact, C(node_facts).
+  - One module instead of several C(slurp)/C(command) tasks, because Python on a
+    Pi (and more so under emulation) is slow to start; one round trip per node.
+  - Changes nothing.
+author:
+  - pifleet developers
+options:
+  cmdline_paths:
+    description:
+      - Candidate locations of the firmware's kernel command line, in order of
+        preference. The first one that exists is reported as C(cmdline_path).
+    type: list
+    elements: path
+    default: [/boot/firmware/cmdline.txt, /boot/cmdline.txt]
+  model_paths:
+    description:
+      - Candidate files holding the device-tree model string (NUL-terminated).
+    type: list
+    elements: path
+    default: [/sys/firmware/devicetree/base/model, /proc/device-tree/model]
+attributes:
+  check_mode:
+    support: full
+    description: Only reads; runs the same in check mode.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+  facts:
+    support: full
+notes:
+  - 32-bit Raspberry Pi OS reports C(ansible_distribution=Debian); only
+    os-release (C(ID=raspbian)) tells it apart, which is what C(os) uses.
+"""
+
+EXAMPLES = r"""
+- name: Learn what kind of node this is
+  pifleet.swarm.node_facts:
+
+- name: Show the Pi model
+  ansible.builtin.debug:
+    msg: "{{ node_facts.pi_model | default('not a Pi', true) }}"
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: Facts added to the host.
+  returned: always
+  type: dict
+  contains:
+    node_facts:
+      description: What kind of node this is.
+      type: dict
+      contains:
+        os:
+          description: >-
+            OS family: V(raspios) (Raspberry Pi OS 64-bit), V(raspbian) (32-bit),
+            V(hypriotos), V(debian), V(ubuntu), or the os-release C(ID).
+          type: str
+          sample: raspios
+        os_id:
+          description: C(ID) from os-release.
+          type: str
+          sample: debian
+        os_codename:
+          description: C(VERSION_CODENAME) from os-release.
+          type: str
+          sample: trixie
+        os_version_id:
+          description: C(VERSION_ID) from os-release.
+          type: str
+          sample: "13"
+        arch:
+          description: >-
+            Userland architecture, normalised
+            (V(aarch64), V(armv7l), V(armv6l), V(x86_64)).
+          type: str
+          sample: aarch64
+        machine:
+          description: The kernel's C(uname -m).
+          type: str
+          sample: aarch64
+        dpkg_arch:
+          description: The dpkg architecture (V(arm64), V(armhf), V(amd64)).
+          type: str
+          sample: arm64
+        platform:
+          description: Docker platform string for images that run here.
+          type: str
+          sample: linux/arm64
+        is_pi:
+          description: Whether the device tree names a Raspberry Pi.
+          type: bool
+          sample: true
+        pi_model:
+          description: Device-tree model, empty when there is none.
+          type: str
+          sample: Raspberry Pi 4 Model B Rev 1.5
+        cmdline_path:
+          description: The firmware's kernel command line file, empty when none exists.
+          type: str
+          sample: /boot/firmware/cmdline.txt
+        cmdline:
+          description: Its single line, empty when there is no such file.
+          type: str
+        cgroup_version:
+          description: 2 on the unified hierarchy, 1 on the legacy one.
+          type: int
+          sample: 2
+        memory_cgroup:
+          description: Whether the memory cgroup controller is enabled in the running kernel.
+          type: bool
+          sample: true
+"""
+
+import os
+import platform
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pifleet.swarm.plugins.module_utils._node import (
+    arch_info,
+    classify_os,
+    cmdline_path,
+    is_raspberry_pi,
+    memory_cgroup,
+    parse_model,
+    parse_os_release,
+)
+
+
+def _read(path: str, mode: str = "r") -> str | bytes | None:
+    try:
+        with open(path, mode) as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def gather(module: AnsibleModule) -> dict[str, object]:
+    os_release = parse_os_release(_read("/etc/os-release") or _read("/usr/lib/os-release") or "")
+    dpkg_arch = ""
+    dpkg = module.get_bin_path("dpkg")
+    if dpkg:
+        rc, out, _ = module.run_command([dpkg, "--print-architecture"])
+        dpkg_arch = out.strip() if rc == 0 else ""
+    model = ""
+    for path in module.params["model_paths"]:
+        model = parse_model(_read(path, "rb"))
+        if model:
+            break
+    cmdline_file = cmdline_path({p: os.path.isfile(p) for p in module.params["cmdline_paths"]})
+    cgroups = memory_cgroup(_read("/sys/fs/cgroup/cgroup.controllers"), _read("/proc/cgroups"))
+    facts: dict[str, object] = {
+        "os": classify_os(
+            os_release,
+            rpi_issue=os.path.exists("/etc/rpi-issue"),
+            hypriot=os.path.exists("/etc/hypriot_release"),
+        ),
+        "os_id": os_release.get("ID", ""),
+        "os_codename": os_release.get("VERSION_CODENAME", ""),
+        "os_version_id": os_release.get("VERSION_ID", ""),
+        "is_pi": is_raspberry_pi(model),
+        "pi_model": model,
+        "cmdline_path": cmdline_file,
+        "cmdline": ((_read(cmdline_file) or "").strip() if cmdline_file else ""),
+        "cgroup_version": cgroups["version"],
+        "memory_cgroup": cgroups["enabled"],
+    }
+    facts.update(arch_info(platform.machine(), dpkg_arch))
+    return facts
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "cmdline_paths": {
+                "type": "list",
+                "elements": "path",
+                "default": ["/boot/firmware/cmdline.txt", "/boot/cmdline.txt"],
+            },
+            "model_paths": {
+                "type": "list",
+                "elements": "path",
+                "default": ["/sys/firmware/devicetree/base/model", "/proc/device-tree/model"],
+            },
+        },
+        supports_check_mode=True,
+    )
+    module.exit_json(changed=False, ansible_facts={"node_facts": gather(module)})
+
+
+if __name__ == "__main__":
+    main()
