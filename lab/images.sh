@@ -9,7 +9,8 @@
 #   node:bookworm         Debian 12 (still on many Pis; docker.io 20.10)
 #   node:trixie           Debian 13, what Raspberry Pi OS is built on now (docker.io 26.1)
 #   node:bookworm-arm64   the same node as an arm64 userland under qemu-user (uname -m: aarch64)
-#   node:bookworm-pios32  os-release of 32-bit Raspberry Pi OS (ID=raspbian)
+#   node:bookworm-pios32  32-bit Raspberry Pi OS: an armhf userland under qemu-user
+#                         (uname -m: armv7l) with its os-release (ID=raspbian)
 #   node:bookworm-hypriot Docker Engine preinstalled and running, standing for HypriotOS
 #
 # Cache: every image carries a label with the hash of the files that built it;
@@ -34,16 +35,16 @@ image_current() {
   [ "$(docker image inspect -f "{{ index .Config.Labels \"$LABEL\" }}" "$1" 2>/dev/null)" = "$LAB_KEY" ]
 }
 
-ensure_binfmt_arm64() {
-  [ -d /proc/sys/fs/binfmt_misc ] || lab_die "this kernel has no binfmt_misc: arm64 images need it"
+ensure_binfmt() {  # ensure_binfmt DPKG_ARCH : foreign binaries run through qemu-user
+  local q
+  case "$1" in arm64) q=qemu-aarch64 ;; armhf) q=qemu-arm ;; *) return 0 ;; esac
+  [ -d /proc/sys/fs/binfmt_misc ] || lab_die "this kernel has no binfmt_misc: $1 images need it"
   [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-  if ! grep -qs '^enabled' /proc/sys/fs/binfmt_misc/qemu-aarch64; then
-    update-binfmts --enable qemu-aarch64 >/dev/null
-  fi
+  grep -qs '^enabled' "/proc/sys/fs/binfmt_misc/$q" || update-binfmts --enable "$q" >/dev/null
   # The F flag loads the interpreter at registration time, so it also works
-  # inside containers and chroots that do not have qemu-aarch64-static.
-  grep -qs '^flags:.*F' /proc/sys/fs/binfmt_misc/qemu-aarch64 ||
-    lab_die "qemu-aarch64 binfmt entry lacks the F flag; reinstall qemu-user-static"
+  # inside containers and chroots that do not have qemu-*-static.
+  grep -qs '^flags:.*F' "/proc/sys/fs/binfmt_misc/$q" ||
+    lab_die "$q binfmt entry lacks the F flag; reinstall qemu-user-static"
 }
 
 # rootfs SUITE ARCH -> path of a cached tarball of a debootstrap tree
@@ -52,7 +53,7 @@ rootfs() {
   key=$(printf '%s %s %s %s' "$suite" "$arch" "$ROOTFS_PACKAGES" "$DEBIAN_MIRROR" | sha256sum | cut -c1-12)
   tar=$LAB_CACHE/rootfs/$suite-$arch-$key.tar
   if [ ! -s "$tar" ]; then
-    [ "$arch" = arm64 ] && ensure_binfmt_arm64
+    ensure_binfmt "$arch"
     mkdir -p "$LAB_CACHE/rootfs"
     tmp=$(mktemp -d "$LAB_CACHE/rootfs/.build-XXXXXX")
     trap 'rm -rf "$tmp"' RETURN
@@ -94,9 +95,12 @@ node_image() {  # node_image VARIANT
   case "$v" in
     bookworm|trixie) build "$LAB_PREFIX/node:$v" "$here/node" "$(base_image "$v" amd64)" ;;
     bookworm-arm64)  build "$LAB_PREFIX/node:$v" "$here/node" "$(base_image bookworm arm64)" ;;
-    bookworm-pios32|bookworm-hypriot)
+    bookworm-pios32)
+      build "$LAB_PREFIX/node:bookworm-armhf" "$here/node" "$(base_image bookworm armhf)"
+      build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:bookworm-armhf" -f "$here/node/Dockerfile.pios32" ;;
+    bookworm-hypriot)
       node_image bookworm
-      build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:bookworm" -f "$here/node/Dockerfile.${v#bookworm-}" ;;
+      build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:bookworm" -f "$here/node/Dockerfile.hypriot" ;;
     *) lab_die "unknown node image '$v' (bookworm, trixie, bookworm-arm64, bookworm-pios32, bookworm-hypriot)" ;;
   esac
 }
@@ -112,12 +116,13 @@ for v in "$@"; do
   case "${v#node:}" in
     trixie) needed+=("trixie amd64") ;;
     bookworm-arm64) needed+=("bookworm arm64") ;;
+    bookworm-pios32) needed+=("bookworm armhf") ;;
     *) needed+=("bookworm amd64") ;;
   esac
 done
 pids=()
 for sa in $(printf '%s\n' "${needed[@]}" | sort -u | tr ' ' ':'); do
-  [ "${sa#*:}" = arm64 ] && ensure_binfmt_arm64
+  ensure_binfmt "${sa#*:}"
   rootfs "${sa%:*}" "${sa#*:}" >/dev/null &
   pids+=($!)
 done

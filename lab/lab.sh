@@ -63,7 +63,9 @@ ssh_opts() {
 start_node() {  # start_node HOST VARIANT
   local host=$1 variant=$2 cname=$LAB_NAME-$1 vol=$LAB_NAME-$1-docker
   docker volume create --label "$LABEL=$LAB_NAME" "$vol" >/dev/null
-  docker run -d --name "$cname" --hostname "$host" \
+  # A reboot inside a node ends its systemd; the restart policy brings the
+  # container back up, as a Pi comes back after `reboot`.
+  docker run -d --restart unless-stopped --name "$cname" --hostname "$host" \
     --network "$LAB_NAME-net" --network-alias "$host" \
     --label "$LABEL=$LAB_NAME" --label "$LABEL.host=$host" --label "$LABEL.image=$variant" \
     "${RUN_FLAGS[@]}" \
@@ -83,7 +85,7 @@ node_variant() {
 }
 
 node_user() {  # see write_inventory: emulated nodes are reached as root
-  case "$(node_variant "$1")" in *-arm64) echo root ;; *) echo pi ;; esac
+  case "$(node_variant "$1")" in *-arm64|*-pios32) echo root ;; *) echo pi ;; esac
 }
 
 node_ip() {
@@ -118,8 +120,8 @@ write_inventory() {  # from the running containers of this lab
          { [ "$1" = swarm_workers ] && ((i > LAB_MANAGERS)); }; then
         out+="        $host:"$'\n'"          ansible_host: $(node_ip "$host")"$'\n'
         # Under qemu-user the kernel ignores the setuid bit of emulated binaries
-        # (Debian registers qemu-aarch64 without the binfmt C flag), so sudo
-        # cannot work on the arm64 node: it is reached as root instead.
+        # (Debian registers qemu-aarch64/qemu-arm without the binfmt C flag), so
+        # sudo cannot work on the ARM nodes: they are reached as root instead.
         [ "$(node_user "$host")" = pi ] || out+="          ansible_user: root"$'\n'
       fi
     done
