@@ -12,6 +12,9 @@
 #   node:bookworm-pios32  32-bit Raspberry Pi OS: an armhf userland under qemu-user
 #                         (uname -m: armv7l) with its os-release (ID=raspbian)
 #   node:bookworm-hypriot Docker Engine preinstalled and running, standing for HypriotOS
+#   debian:bookworm-slim-amd64 (target slim-bookworm-amd64; also -arm64) the offline
+#                         stand-in for Docker's debian:bookworm-slim, loaded into
+#                         the nodes' engines under that name (lab.sh load)
 #
 # Cache: every image carries a label with the hash of the files that built it;
 # an image whose label matches is kept, so a second run takes seconds. The
@@ -47,22 +50,43 @@ ensure_binfmt() {  # ensure_binfmt DPKG_ARCH : foreign binaries run through qemu
     lab_die "$q binfmt entry lacks the F flag; reinstall qemu-user-static"
 }
 
-# rootfs SUITE ARCH -> path of a cached tarball of a debootstrap tree
+# rootfs SUITE ARCH [FLAVOUR] -> path of a cached tarball of a debootstrap tree.
+# FLAVOUR node (default): what a Pi OS Lite install has, see ROOTFS_PACKAGES.
+# FLAVOUR slim: minbase trimmed like Docker's official debian:*-slim images
+# (no docs, man pages or locales, and dpkg told to keep them out), the offline
+# stand-in for `debian:SUITE-slim` that the collection's image recipes start from.
 rootfs() {
-  local suite=$1 arch=$2 key tar tmp
-  key=$(printf '%s %s %s %s' "$suite" "$arch" "$ROOTFS_PACKAGES" "$DEBIAN_MIRROR" | sha256sum | cut -c1-12)
-  tar=$LAB_CACHE/rootfs/$suite-$arch-$key.tar
+  local suite=$1 arch=$2 flavour=${3:-node} key tar tmp include=()
+  if [ "$flavour" = node ]; then
+    include=(--include="$ROOTFS_PACKAGES")
+    key=$(printf '%s %s %s %s' "$suite" "$arch" "$ROOTFS_PACKAGES" "$DEBIAN_MIRROR" | sha256sum | cut -c1-12)
+    tar=$LAB_CACHE/rootfs/$suite-$arch-$key.tar
+  else
+    key=$(printf '%s %s %s %s' "$suite" "$arch" "$flavour" "$DEBIAN_MIRROR" | sha256sum | cut -c1-12)
+    tar=$LAB_CACHE/rootfs/$suite-$arch-$flavour-$key.tar
+  fi
   if [ ! -s "$tar" ]; then
     ensure_binfmt "$arch"
     mkdir -p "$LAB_CACHE/rootfs"
     tmp=$(mktemp -d "$LAB_CACHE/rootfs/.build-XXXXXX")
     trap 'rm -rf "$tmp"' RETURN
-    lab_say "debootstrap $suite/$arch (cached afterwards in $tar)"
-    debootstrap --variant=minbase --arch="$arch" --include="$ROOTFS_PACKAGES" \
+    lab_say "debootstrap $suite/$arch $flavour (cached afterwards in $tar)"
+    debootstrap --variant=minbase --arch="$arch" "${include[@]}" \
       "$suite" "$tmp/root" "$DEBIAN_MIRROR" >"$tmp/log" 2>&1 ||
       { tail -20 "$tmp/log" >&2; lab_die "debootstrap $suite/$arch failed"; }
     # Trim what a container never uses; keep apt lists out (they go stale).
     rm -rf "$tmp/root/var/cache/apt/archives/"*.deb "$tmp/root/var/lib/apt/lists/"*
+    if [ "$flavour" = slim ]; then
+      printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+        'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' \
+        'path-exclude /usr/share/locale/*' 'path-exclude /usr/share/lintian/*' \
+        >"$tmp/root/etc/dpkg/dpkg.cfg.d/docker-slim"
+      find "$tmp/root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+      find "$tmp/root/usr/share/doc" -mindepth 1 -type d -empty -delete
+      rm -rf "$tmp/root/usr/share/man/"* "$tmp/root/usr/share/info/"* \
+        "$tmp/root/usr/share/locale/"* "$tmp/root/var/cache/debconf/"*-old \
+        "$tmp/root/var/log/"*.log "$tmp/root/var/log/apt/"*
+    fi
     tar -C "$tmp/root" --numeric-owner -cf "$tar.part" . && mv "$tar.part" "$tar"
   fi
   printf '%s\n' "$tar"
@@ -70,7 +94,7 @@ rootfs() {
 
 base_image() {  # base_image SUITE ARCH -> $LAB_PREFIX/base:SUITE-ARCH
   local suite=$1 arch=$2 name=$LAB_PREFIX/base:$1-$2 tar
-  tar=$(rootfs "$suite" "$arch")
+  tar=$(rootfs "$suite" "$arch" node)
   if [ "$(docker image inspect -f '{{ index .Config.Labels "org.pifleet.lab.rootfs" }}' "$name" 2>/dev/null)" != "$(basename "$tar")" ]; then
     lab_say "import $name"
     docker import --change "LABEL org.pifleet.lab.rootfs=$(basename "$tar")" "$tar" "$name" >/dev/null
@@ -98,10 +122,21 @@ node_image() {  # node_image VARIANT
     bookworm-pios32)
       build "$LAB_PREFIX/node:bookworm-armhf" "$here/node" "$(base_image bookworm armhf)"
       build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:bookworm-armhf" -f "$here/node/Dockerfile.pios32" ;;
+    slim-*)  # slim-SUITE-ARCH: the stand-in for debian:SUITE-slim (see rootfs)
+      local rest=${v#slim-} name tar
+      name=$LAB_PREFIX/debian:${rest%-*}-slim-${rest##*-}
+      tar=$(rootfs "${rest%-*}" "${rest##*-}" slim)
+      if [ "$(docker image inspect -f '{{ index .Config.Labels "org.pifleet.lab.rootfs" }}' "$name" 2>/dev/null)" != "$(basename "$tar")" ]; then
+        lab_say "import $name"
+        docker import --change "LABEL org.pifleet.lab.rootfs=$(basename "$tar")" \
+          --change 'CMD ["bash"]' "$tar" "$name" >/dev/null
+      else
+        lab_say "cached $name"
+      fi ;;
     bookworm-hypriot)
       node_image bookworm
       build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:bookworm" -f "$here/node/Dockerfile.hypriot" ;;
-    *) lab_die "unknown node image '$v' (bookworm, trixie, bookworm-arm64, bookworm-pios32, bookworm-hypriot)" ;;
+    *) lab_die "unknown image '$v' (bookworm, trixie, bookworm-arm64, bookworm-pios32, bookworm-hypriot, slim-SUITE-ARCH)" ;;
   esac
 }
 
@@ -117,6 +152,7 @@ for v in "$@"; do
     trixie) needed+=("trixie amd64") ;;
     bookworm-arm64) needed+=("bookworm arm64") ;;
     bookworm-pios32) needed+=("bookworm armhf") ;;
+    slim-*) continue ;;  # small; built on demand below
     *) needed+=("bookworm amd64") ;;
   esac
 done

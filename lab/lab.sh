@@ -6,6 +6,10 @@
 #   lab/lab.sh down [--all]  remove this lab (LAB_NAME), or every lab, with
 #                            its containers, networks and volumes
 #   lab/lab.sh recreate HOST destroy HOST and start it again blank (new volume)
+#   lab/lab.sh load HOST IMAGE [NAME]
+#                            stream an image of the host engine into HOST's
+#                            inner engine (docker save | docker load), tagged
+#                            NAME there; what a registry pull would give a Pi
 #   lab/lab.sh ls            list what the labs have on the engine
 #
 # Settings (environment):
@@ -194,6 +198,18 @@ cmd_recreate() {
   lab_say "$host recreated blank at $(node_ip "$host")"
 }
 
+cmd_load() {
+  local host=${1:?usage: lab.sh load HOST IMAGE [NAME]} image=${2:?usage: lab.sh load HOST IMAGE [NAME]}
+  local name=${3:-$2} cname=$LAB_NAME-$1
+  docker inspect "$cname" >/dev/null 2>&1 || lab_die "no node '$host' in lab '$LAB_NAME'"
+  docker image inspect "$image" >/dev/null 2>&1 || lab_die "no image '$image' on the host engine"
+  docker exec "$cname" docker info >/dev/null 2>&1 || lab_die "$host has no running Docker Engine"
+  docker save "$image" | docker exec -i "$cname" docker load -q >/dev/null
+  [ "$name" = "$image" ] || docker exec "$cname" docker tag "$image" "$name"
+  [ "$name" = "$image" ] || docker exec "$cname" docker rmi -f "$image" >/dev/null
+  lab_say "$host: loaded $image as $name"
+}
+
 remove_labelled() {  # remove_labelled FILTER : containers, then networks, then volumes
   local -a ids
   mapfile -t ids < <(docker ps -aq --filter "$1")
@@ -220,6 +236,7 @@ case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   down) shift; cmd_down "$@" ;;
   recreate) shift; cmd_recreate "$@" ;;
+  load) shift; cmd_load "$@" ;;
   ls) cmd_ls ;;
-  *) lab_die "usage: lab.sh up [N] | down [--all] | recreate HOST | ls" ;;
+  *) lab_die "usage: lab.sh up [N] | down [--all] | recreate HOST | load HOST IMAGE [NAME] | ls" ;;
 esac
