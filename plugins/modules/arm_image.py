@@ -208,6 +208,7 @@ build_log:
 """
 
 import os
+import re
 import tempfile
 import traceback
 
@@ -254,9 +255,14 @@ def image_summary(image) -> dict:
     }
 
 
+# The classic builder colours a step's stderr with terminal escapes.
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def log_text(chunk: dict) -> list[str]:
     text = chunk.get("stream") or chunk.get("error") or chunk.get("status") or ""
-    return [line for line in str(text).splitlines() if line.strip()]
+    text = ANSI_ESCAPE.sub("", str(text))
+    return [line.rstrip() for line in text.splitlines() if line.strip()]
 
 
 class Builder:

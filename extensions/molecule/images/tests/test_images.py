@@ -1,0 +1,162 @@
+"""The images role's result on every node, and the arm_image module's cases on pi1."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+HASH = "org.pifleet.arm_image.hash"
+RECIPE = "/tmp/arm-image-test"
+
+
+def image(host, ref):
+    out = host.run(f"docker image inspect {ref}")
+    assert out.rc == 0, f"{ref} missing on {host.backend.get_hostname()}: {out.stderr}"
+    return json.loads(out.stdout)[0]
+
+
+@pytest.mark.parametrize("ref", ["pifleet/caddy:2", "pifleet/php-fpm:8"])
+def test_every_node_holds_the_same_build(host, ref):
+    with host.sudo():
+        mine = image(host, ref)
+        assert mine["Architecture"] == "amd64"
+        assert len(mine["Config"]["Labels"][HASH]) == 64
+    builder = host.get_host("ansible://pi1", ansible_inventory=host.backend.ansible_inventory)
+    with builder.sudo():
+        assert image(builder, ref)["Config"]["Labels"][HASH] == mine["Config"]["Labels"][HASH]
+
+
+def test_caddy_image_runs_caddy_v2(host):
+    with host.sudo():
+        assert host.check_output("docker run --rm pifleet/caddy:2 version").startswith("2.")
+
+
+def test_php_fpm_image_runs_php(host):
+    with host.sudo():
+        out = host.check_output(
+            "docker run --rm --entrypoint /usr/bin/php pifleet/php-fpm:8 -r 'echo 6*7;'"
+        )
+        assert out == "42"
+        assert host.run("docker run --rm pifleet/php-fpm:8 --test").rc == 0
+
+
+def test_recipes_only_on_the_builder(host):
+    on_builder = host.backend.get_hostname() == "pi1"
+    assert host.file("/var/lib/pifleet/recipes/pifleet_caddy/Dockerfile").exists == on_builder
+
+
+# The module's own cases, on the builder (it holds the base image).
+
+
+class ModuleFailed(Exception):
+    def __init__(self, result):
+        super().__init__(result.get("msg"))
+        self.result = result
+
+
+def build(host, check=False, **args):
+    """Run arm_image on the host from the controller, as a play would.
+
+    testinfra's host.ansible cannot tell a failed module here: with
+    ansible-core 2.19 its --tree output has no `failed` key. The json
+    callback keeps it, and keeps the module's `diff` too.
+    """
+    args = {"name": "pifleet-test/recipe", "path": RECIPE, "pull": "never", **args}
+    cmd = ["ansible", "-i", host.backend.ansible_inventory, host.backend.get_hostname()]
+    cmd += ["-m", "pifleet.swarm.arm_image", "-a", json.dumps(args), "--become"]
+    cmd += ["--check", "--diff"] if check else []
+    env = {**os.environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
+    env |= {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.json"}
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False).stdout
+    document = json.loads(out[out.index("\n{") + 1 :] if not out.startswith("{") else out)
+    result = document["plays"][0]["tasks"][0]["hosts"][host.backend.get_hostname()]
+    if result.get("failed"):
+        raise ModuleFailed(result)
+    return result
+
+
+@pytest.fixture
+def recipe(host):
+    if host.backend.get_hostname() != "pi1":
+        pytest.skip("module cases run on the builder")
+    with host.sudo():
+        host.run_test(f"rm -rf {RECIPE} && mkdir -p {RECIPE}")
+        host.run_test(
+            f"printf 'FROM debian:bookworm-slim\\nCOPY data.txt /data.txt\\n"
+            f"RUN cat /data.txt\\n' > {RECIPE}/Dockerfile"
+        )
+        host.run_test(f"echo one > {RECIPE}/data.txt && echo '*.tmp' > {RECIPE}/.dockerignore")
+        host.run("docker rmi -f pifleet-test/recipe:latest")
+    yield RECIPE
+    with host.sudo():
+        host.run(f"rm -rf {RECIPE}; docker rmi -f pifleet-test/recipe:latest")
+
+
+def test_build_then_nothing_then_rebuild_on_change(host, recipe):
+    predicted = build(host, check=True)
+    assert predicted["changed"] and predicted["rebuilt"]
+    with host.sudo():
+        assert host.run("docker image inspect pifleet-test/recipe:latest").rc != 0
+
+    first = build(host)
+    assert first["changed"] and first["rebuilt"]
+    assert first["image"]["architecture"] == "amd64"
+    assert first["image"]["tags"] == ["pifleet-test/recipe:latest"]
+
+    again = build(host)
+    assert not again["changed"] and not again["rebuilt"]
+    assert again["hash"] == first["hash"]
+    assert again["image"]["id"] == first["image"]["id"]
+    assert not build(host, check=True)["changed"]
+
+    with host.sudo():
+        host.run_test(f"echo noise > {recipe}/ignored.tmp")
+    assert not build(host)["changed"], "a .dockerignored file must not trigger a build"
+
+    with host.sudo():
+        host.run_test(f"echo two > {recipe}/data.txt")
+    predicted = build(host, check=True)
+    assert predicted["changed"]
+    assert predicted["diff"]["before"]["hash"] == first["hash"]
+    assert predicted["diff"]["after"]["hash"] != first["hash"]
+    rebuilt = build(host)
+    assert rebuilt["changed"] and rebuilt["image"]["id"] != first["image"]["id"]
+
+    forced = build(host, force=True)
+    assert forced["changed"] and forced["rebuilt"]
+
+
+def test_base_mapping_and_missing_arch(host, recipe):
+    mapped = build(host, base_images={"debian": {"x86_64": "debian", "aarch64": "arm64v8/debian"}})
+    assert mapped["bases"][0]["image"] == "debian:bookworm-slim"
+    with pytest.raises(ModuleFailed) as err:
+        build(host, base_images={"debian": {"aarch64": "arm64v8/debian"}})
+    message = err.value.result["msg"]
+    assert "line 1" in message and "FROM debian:bookworm-slim" in message
+    assert "x86_64" in message
+
+
+def test_failing_step_returns_the_log_tail(host, recipe):
+    with host.sudo():
+        host.run_test(
+            f"printf 'FROM debian:bookworm-slim\\nRUN echo tell-me-why; exit 3\\n' "
+            f"> {recipe}/Dockerfile"
+        )
+    with pytest.raises(ModuleFailed) as err:
+        build(host)
+    result = err.value.result
+    assert "returned a non-zero code: 3" in result["msg"]
+    assert "tell-me-why" in result["build_log"]
+
+
+def test_clear_errors(host, recipe):
+    with pytest.raises(ModuleFailed) as err:
+        build(host, dockerfile="Nope.Dockerfile")
+    assert "does not exist" in err.value.result["msg"]
+    with pytest.raises(ModuleFailed) as err:
+        build(host, docker_host="unix:///run/nothing-here.sock")
+    assert "Cannot reach the Docker Engine" in err.value.result["msg"]
+    with pytest.raises(ModuleFailed) as err:
+        build(host, base_images={"debian": "pifleet-test/not-here:1"})
+    assert "not on this node and pull is 'never'" in err.value.result["msg"]

@@ -1,0 +1,64 @@
+# Copyright: pifleet developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the images role uses; the rules live in module_utils/_images.py.
+
+- ``recipes | pifleet.swarm.images_recipe_problems(shipped)``: what is wrong with images_recipes.
+- ``{host: arch} | pifleet.swarm.images_builders``: {arch: builder host}.
+- ``find_results | pifleet.swarm.images_stale_files(shipped_find_results)``: absolute paths on
+  the node that the recipes no longer ship (both are registered ansible.builtin.find loops).
+- ``refs | pifleet.swarm.images_wanted(arm_image_results)``: [{ref, hash}] the builder made.
+- ``hostvars[h] | pifleet.swarm.images_ssh_command(h, 'docker save x')``: how the controller
+  reaches h to run a command there.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.pifleet.swarm.plugins.module_utils._images import (
+    builders,
+    recipe_problems,
+    ssh_command,
+    stale_files,
+    wanted,
+)
+
+
+def images_recipe_problems(recipes, shipped):
+    return recipe_problems(recipes, list(shipped))
+
+
+def images_builders(arch_by_host):
+    return builders(dict(arch_by_host))
+
+
+def images_stale_files(held_results, shipped_results):
+    out = []
+    for held, shipped in zip(held_results, shipped_results, strict=True):
+        held_root = held["invocation"]["module_args"]["paths"][0].rstrip("/")
+        shipped_root = shipped["invocation"]["module_args"]["paths"][0].rstrip("/")
+        relative = [f["path"][len(shipped_root) + 1 :] for f in shipped["files"]]
+        held_rel = [f["path"][len(held_root) + 1 :] for f in held["files"]]
+        out += [f"{held_root}/{p}" for p in stale_files(relative, held_rel)]
+    return out
+
+
+def images_wanted(refs, results):
+    return wanted(list(refs), list(results))
+
+
+def images_ssh_command(hostvars, inventory_hostname, remote):
+    try:
+        return ssh_command(hostvars, inventory_hostname, remote)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "images_recipe_problems": images_recipe_problems,
+            "images_builders": images_builders,
+            "images_ssh_command": images_ssh_command,
+            "images_stale_files": images_stale_files,
+            "images_wanted": images_wanted,
+        }

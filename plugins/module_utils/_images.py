@@ -1,0 +1,131 @@
+# Copyright: pifleet developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure rules of the images role: which recipes are valid, who builds what,
+and how the controller reaches two nodes to stream an image between them."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping
+
+# Docker's reference grammar, reduced to what a local image name needs:
+# lowercase path components separated by / (an optional registry host:port first).
+_NAME = re.compile(
+    r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$"
+)
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_KEYS = {"name", "tag", "recipe", "src", "base_images", "build_args", "labels"}
+
+
+def recipe_problems(recipes, shipped) -> list[str]:
+    """Messages for every recipe that cannot be built; empty when all are fine."""
+    if not isinstance(recipes, list):
+        return [f"images_recipes must be a list, got {type(recipes).__name__}"]
+    out: list[str] = []
+    seen: set[str] = set()
+    for index, recipe in enumerate(recipes):
+        where = f"images_recipes[{index}]"
+        if not isinstance(recipe, Mapping):
+            out.append(f"{where} must be a mapping, got {type(recipe).__name__}")
+            continue
+        name = recipe.get("name")
+        where += f" ({name})" if name else ""
+        tag = str(recipe.get("tag", "latest"))
+        out += _shape_problems(where, recipe, name, tag)
+        out += _source_problems(where, recipe, shipped)
+        ref = f"{name}:{tag}"
+        if ref in seen:
+            out.append(f"{where}: {ref} is listed twice")
+        seen.add(ref)
+    return out
+
+
+def _shape_problems(where: str, recipe: Mapping, name, tag: str) -> list[str]:
+    out = []
+    unknown = sorted(set(recipe) - _KEYS)
+    if unknown:
+        out.append(f"{where}: unknown keys {', '.join(unknown)}")
+    if not isinstance(name, str) or not _NAME.match(name):
+        out.append(f"{where}: name '{name}' is not a valid image name (lowercase, a/b)")
+    if not _TAG.match(tag):
+        out.append(f"{where}: tag '{tag}' is not a valid image tag")
+    out += [
+        f"{where}: {key} must be a mapping"
+        for key in ("base_images", "build_args", "labels")
+        if key in recipe and not isinstance(recipe[key], Mapping)
+    ]
+    return out
+
+
+def _source_problems(where: str, recipe: Mapping, shipped) -> list[str]:
+    has_recipe, has_src = "recipe" in recipe, "src" in recipe
+    names = ", ".join(shipped)
+    if has_recipe == has_src:
+        return [f"{where}: give exactly one of recipe (shipped: {names}) or src"]
+    if has_recipe and recipe["recipe"] not in shipped:
+        return [f"{where}: no shipped recipe '{recipe['recipe']}' (shipped: {names})"]
+    if has_src and not str(recipe["src"]).startswith("/"):
+        return [f"{where}: src must be an absolute path on the controller"]
+    return []
+
+
+def builders(arch_by_host: Mapping[str, str]) -> dict[str, str]:
+    """One builder per architecture: the first host of it, by name."""
+    plan: dict[str, str] = {}
+    for host in sorted(arch_by_host):
+        plan.setdefault(arch_by_host[host], host)
+    return plan
+
+
+def stale_files(shipped: list[str], held: list[str]) -> list[str]:
+    """Paths under the copy on the node that the recipe no longer ships.
+
+    Both lists are relative to their recipe directory; a directory that is
+    still shipped is kept, and nothing inside a removed directory is listed
+    twice (removing the directory removes what is in it).
+    """
+    keep = {p.strip("/") for p in shipped}
+    out: list[str] = []
+    for path in sorted(p.strip("/") for p in held):
+        if path in keep or any(path.startswith(gone + "/") for gone in out):
+            continue
+        out.append(path)
+    return out
+
+
+def wanted(refs: list[str], results: list[Mapping]) -> list[dict[str, str]]:
+    """{ref, hash} of each image a builder made, in recipe order."""
+    return [{"ref": ref, "hash": result["hash"]} for ref, result in zip(refs, results, strict=True)]
+
+
+def ssh_command(hostvars: Mapping, inventory_hostname: str, remote: str) -> str:
+    """A shell-quoted `ssh ... host 'remote'` reaching a host as Ansible does.
+
+    Uses the host's own connection variables (address, port, user, key, extra
+    arguments), so the controller can pipe one node's output into another's.
+    A non-root user runs `remote` through `sudo -n`.
+    """
+    connection = hostvars.get("ansible_connection", "ssh")
+    if connection not in ("ssh", "smart", "ansible.builtin.ssh"):
+        raise ValueError(
+            f"{inventory_hostname}: streaming images needs an SSH connection, not "
+            f"'{connection}' (set images_distribution: build)"
+        )
+    host = hostvars.get("ansible_host") or inventory_hostname
+    args = ["ssh", "-o", "BatchMode=yes"]
+    port = hostvars.get("ansible_port") or hostvars.get("ansible_ssh_port")
+    if port:
+        args += ["-p", str(port)]
+    key = hostvars.get("ansible_ssh_private_key_file") or hostvars.get("ansible_private_key_file")
+    if key:
+        args += ["-i", str(key)]
+    for var in ("ansible_ssh_common_args", "ansible_ssh_extra_args"):
+        if hostvars.get(var):
+            args += shlex.split(str(hostvars[var]))
+    user = hostvars.get("ansible_user") or hostvars.get("ansible_ssh_user")
+    target = f"{user}@{host}" if user else str(host)
+    if user and user != "root":
+        remote = f"sudo -n {remote}"
+    return " ".join(shlex.quote(a) for a in [*args, target, remote])

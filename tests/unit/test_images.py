@@ -1,0 +1,94 @@
+"""Rules of the images role: recipe validation, builders, stale files, SSH streaming."""
+
+import shlex
+
+import pytest
+from ansible_collections.pifleet.swarm.plugins.module_utils._images import (
+    builders,
+    recipe_problems,
+    ssh_command,
+    stale_files,
+    wanted,
+)
+
+SHIPPED = ["caddy", "php-fpm"]
+
+
+def test_good_recipes_have_no_problems():
+    recipes = [
+        {"name": "pifleet/caddy", "tag": "2", "recipe": "caddy"},
+        {"name": "registry.lan:5000/me/app", "src": "/srv/app", "build_args": {"A": 1}},
+    ]
+    assert recipe_problems(recipes, SHIPPED) == []
+
+
+@pytest.mark.parametrize(
+    ("recipes", "expected"),
+    [
+        ("caddy", "must be a list"),
+        (["caddy"], "images_recipes[0] must be a mapping"),
+        ([{"name": "Caddy", "recipe": "caddy"}], "is not a valid image name"),
+        ([{"name": "x", "tag": "-bad", "recipe": "caddy"}], "is not a valid image tag"),
+        ([{"name": "x"}], "give exactly one of recipe"),
+        ([{"name": "x", "recipe": "caddy", "src": "/a"}], "give exactly one of recipe"),
+        ([{"name": "x", "recipe": "nginx"}], "no shipped recipe 'nginx'"),
+        ([{"name": "x", "src": "rel/dir"}], "src must be an absolute path"),
+        ([{"name": "x", "recipe": "caddy", "labels": ["a"]}], "labels must be a mapping"),
+        ([{"name": "x", "recipe": "caddy", "tga": "1"}], "unknown keys tga"),
+        (
+            [{"name": "x", "recipe": "caddy"}, {"name": "x", "tag": "latest", "src": "/a"}],
+            "x:latest is listed twice",
+        ),
+    ],
+)
+def test_bad_recipes_are_named(recipes, expected):
+    problems = recipe_problems(recipes, SHIPPED)
+    assert any(expected in p for p in problems), problems
+
+
+def test_one_builder_per_arch_first_by_name():
+    plan = builders({"pi3": "aarch64", "pi1": "x86_64", "pi2": "aarch64", "pi4": "armv7l"})
+    assert plan == {"x86_64": "pi1", "aarch64": "pi2", "armv7l": "pi4"}
+
+
+def test_stale_files():
+    shipped = ["Dockerfile", "conf", "conf/a.conf"]
+    held = ["Dockerfile", "conf", "conf/a.conf", "conf/old.conf", "gone", "gone/x", "old.txt"]
+    assert stale_files(shipped, held) == ["conf/old.conf", "gone", "old.txt"]
+
+
+def test_wanted_pairs_refs_with_hashes():
+    assert wanted(["a:1", "b:2"], [{"hash": "h1"}, {"hash": "h2"}]) == [
+        {"ref": "a:1", "hash": "h1"},
+        {"ref": "b:2", "hash": "h2"},
+    ]
+
+
+def test_ssh_command_reaches_a_host_as_ansible_does():
+    cmd = ssh_command(
+        {
+            "ansible_host": "10.0.0.5",
+            "ansible_port": 2222,
+            "ansible_user": "pi",
+            "ansible_ssh_private_key_file": "/keys/lab key",
+            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no",
+        },
+        "pi5",
+        "docker save x:1",
+    )
+    assert shlex.split(cmd) == [
+        "ssh", "-o", "BatchMode=yes", "-p", "2222", "-i", "/keys/lab key",
+        "-o", "StrictHostKeyChecking=no", "pi@10.0.0.5", "sudo -n docker save x:1",
+    ]  # fmt: skip
+
+
+def test_ssh_command_as_root_and_by_name():
+    assert shlex.split(ssh_command({"ansible_user": "root"}, "pi1", "docker load -q"))[-2:] == [
+        "root@pi1",
+        "docker load -q",
+    ]
+
+
+def test_streaming_needs_ssh():
+    with pytest.raises(ValueError, match="needs an SSH connection"):
+        ssh_command({"ansible_connection": "local"}, "localhost", "docker load")
