@@ -21,6 +21,9 @@
 #   LAB_OUT       where inventory.yml, nodes.json and the SSH key go
 #                 (build/lab/$LAB_NAME in the repository)
 #   LAB_MAX       the largest N accepted                       (24)
+#   LAB_SEED      1: give every node the debian:bookworm-slim base the image
+#                 recipes start from, loaded when its engine starts, as a
+#                 registry pull would on a Pi that is online      (1)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lab/lib.sh
@@ -33,6 +36,8 @@ LAB_MANAGERS=${LAB_MANAGERS:-1}
 LAB_HOST_PREFIX=${LAB_HOST_PREFIX:-pi}
 LAB_OUT=${LAB_OUT:-$(cd "$here/.." && pwd)/build/lab/$LAB_NAME}
 LAB_MAX=${LAB_MAX:-24}
+LAB_SEED=${LAB_SEED:-1}
+SEED_DIR=$LAB_CACHE/seed
 LABEL=org.pifleet.lab
 
 case "$LAB_NAME" in
@@ -64,6 +69,21 @@ ssh_opts() {
     -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
 }
 
+SEED_MOUNT=()
+prepare_seed() {  # the base images every node's engine loads (lab-seed-images)
+  [ "$LAB_SEED" = 1 ] || return 0
+  local image=$LAB_PREFIX/debian:bookworm-slim-amd64 id tar
+  "$here/images.sh" slim-bookworm-amd64
+  id=$(docker image inspect -f '{{ .Id }}' "$image" | cut -d: -f2 | cut -c1-12)
+  tar=$SEED_DIR/debian-bookworm-slim-amd64.tar
+  if [ "$(cat "$SEED_DIR/.id" 2>/dev/null)" != "$id" ]; then
+    mkdir -p "$SEED_DIR"
+    docker save "$image" -o "$tar.part.$$" && mv "$tar.part.$$" "$tar"
+    echo "$id" >"$SEED_DIR/.id"
+  fi
+  SEED_MOUNT=(-v "$SEED_DIR:/var/lib/pifleet-lab/seed:ro")
+}
+
 start_node() {  # start_node HOST VARIANT
   local host=$1 variant=$2 cname=$LAB_NAME-$1 vol=$LAB_NAME-$1-docker
   docker volume create --label "$LABEL=$LAB_NAME" "$vol" >/dev/null
@@ -76,6 +96,7 @@ start_node() {  # start_node HOST VARIANT
     -v "$vol:/var/lib/docker" \
     -v "$LAB_OUT/id_ed25519.pub:/home/pi/.ssh/authorized_keys:ro" \
     -v "$LAB_OUT/id_ed25519.pub:/root/.ssh/authorized_keys:ro" \
+    "${SEED_MOUNT[@]}" \
     "$LAB_PREFIX/node:$variant" >/dev/null
 }
 
@@ -175,6 +196,7 @@ cmd_up() {
   # shellcheck disable=SC2046 # one word per variant
   "$here/images.sh" $(printf '%s\n' "${variants[@]}" | sort -u)
 
+  prepare_seed
   cmd_down_one
   mkdir -p "$LAB_OUT"
   [ -s "$LAB_OUT/id_ed25519" ] ||
@@ -191,6 +213,7 @@ cmd_recreate() {
   local host=${1:?usage: lab.sh recreate HOST} variant
   variant=$(node_variant "$host" 2>/dev/null) ||
     lab_die "no node '$host' in lab '$LAB_NAME'"
+  prepare_seed
   remove_node "$host"
   start_node "$host" "$variant"
   wait_ssh "$host"
