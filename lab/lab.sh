@@ -162,6 +162,8 @@ write_inventory() {  # from the running containers of this lab
     echo "    # Lab nodes get new host keys whenever they are recreated."
     echo "    ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
     echo "    ansible_python_interpreter: /usr/bin/python3"
+    echo "    # Lab nodes share the host's kernel: boot_id survives their reboot, PID 1's start time does not."
+    echo "    node_reboot_boot_time_command: cut -d' ' -f22 /proc/1/stat"
     echo "  children:"
     echo "    swarm_managers:"
     group_hosts swarm_managers

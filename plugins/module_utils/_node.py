@@ -117,3 +117,10 @@ def memory_cgroup(cgroup2_controllers: str | None, proc_cgroups: str | None) -> 
                 return {"version": 1, "enabled": fields[3] == "1"}
         return {"version": 1, "enabled": False}
     return {"version": 0, "enabled": False}
+
+
+def swap_devices(proc_swaps: str | None) -> list[str]:
+    """Active swap areas from /proc/swaps (its first line is a header)."""
+    if not proc_swaps:
+        return []
+    return [line.split()[0] for line in proc_swaps.splitlines()[1:] if line.split()]

@@ -33,6 +33,12 @@ options:
     type: list
     elements: path
     default: [/sys/firmware/devicetree/base/model, /proc/device-tree/model]
+  disk_paths:
+    description:
+      - Paths whose free space is reported in C(disk_free_mb).
+    type: list
+    elements: path
+    default: [/, /var/lib]
 attributes:
   check_mode:
     support: full
@@ -126,10 +132,45 @@ ansible_facts:
           description: Whether the memory cgroup controller is enabled in the running kernel.
           type: bool
           sample: true
+        container:
+          description: >-
+            The container manager when the node runs in a container (then the
+            clock, swap and kernel are the host's), empty on a real machine.
+          type: str
+          sample: docker
+        time_sync_services:
+          description: >-
+            Installed time synchronisation services (systemd unit names without
+            C(.service)) among chrony, ntpsec, ntp, openntpd and systemd-timesyncd.
+          type: list
+          elements: str
+          sample: [systemd-timesyncd]
+        swap_devices:
+          description: Active swap areas from C(/proc/swaps).
+          type: list
+          elements: str
+          sample: [/var/swap]
+        dphys_swapfile:
+          description: Whether Raspberry Pi OS's C(dphys-swapfile) is installed.
+          type: bool
+          sample: true
+        disk_free_mb:
+          description: >-
+            Free space (for unprivileged users, as Docker sees it) in MB per
+            path of O(disk_paths); null for a path that does not exist.
+          type: dict
+          sample: {"/": 24500, "/var/lib": 24500}
+        clock:
+          description: >-
+            The node's clock (seconds since the epoch) when the module ran; the
+            node role compares it with the controller's.
+          type: float
+          sample: 1795884000.12
 """
 
 import os
 import platform
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pifleet.swarm.plugins.module_utils._node import (
@@ -140,6 +181,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._node import (
     memory_cgroup,
     parse_model,
     parse_os_release,
+    swap_devices,
 )
 
 
@@ -149,6 +191,32 @@ def _read(path: str, mode: str = "r") -> str | bytes | None:
             return handle.read()
     except OSError:
         return None
+
+
+# Unit names of the time services a node may already run (chrony before
+# timesyncd: installing chrony removes systemd-timesyncd on Debian).
+_TIME_SERVICES = ("chrony", "ntpsec", "ntp", "openntpd", "systemd-timesyncd")
+_UNIT_DIRS = ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system")
+
+
+def _container() -> str:
+    """The container manager, as systemd records it (or the engines' own marker files)."""
+    marker = _read("/run/systemd/container")
+    if isinstance(marker, str) and marker.strip():
+        return marker.strip()
+    if os.path.exists("/.dockerenv"):
+        return "docker"
+    if os.path.exists("/run/.containerenv"):
+        return "podman"
+    return ""
+
+
+def _free_mb(path: str) -> int | None:
+    try:
+        stat = os.statvfs(path)
+    except OSError:
+        return None
+    return stat.f_bavail * stat.f_frsize // (1024 * 1024)
 
 
 def gather(module: AnsibleModule) -> dict[str, object]:
@@ -180,6 +248,18 @@ def gather(module: AnsibleModule) -> dict[str, object]:
         "cmdline": ((_read(cmdline_file) or "").strip() if cmdline_file else ""),
         "cgroup_version": cgroups["version"],
         "memory_cgroup": cgroups["enabled"],
+        "container": _container(),
+        "time_sync_services": [
+            name
+            for name in _TIME_SERVICES
+            if any(os.path.exists(f"{d}/{name}.service") for d in _UNIT_DIRS)
+        ],
+        "swap_devices": swap_devices(_read("/proc/swaps")),
+        "dphys_swapfile": any(
+            os.path.exists(p) for p in ("/sbin/dphys-swapfile", "/usr/sbin/dphys-swapfile")
+        ),
+        "disk_free_mb": {path: _free_mb(path) for path in module.params["disk_paths"]},
+        "clock": time.time(),
     }
     facts.update(arch_info(platform.machine(), dpkg_arch))
     return facts
@@ -198,6 +278,7 @@ def main() -> None:
                 "elements": "path",
                 "default": ["/sys/firmware/devicetree/base/model", "/proc/device-tree/model"],
             },
+            "disk_paths": {"type": "list", "elements": "path", "default": ["/", "/var/lib"]},
         },
         supports_check_mode=True,
     )

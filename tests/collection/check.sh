@@ -32,20 +32,37 @@ cd "$work"
 
 ansible-doc pifleet.swarm.node_facts | grep 'cmdline_paths' >/dev/null ||
   { echo "FAIL: ansible-doc pifleet.swarm.node_facts does not render" >&2; exit 1; }
-ansible-doc -t role pifleet.swarm.node | grep 'node_cmdline_paths' >/dev/null ||
-  { echo "FAIL: ansible-doc -t role pifleet.swarm.node does not render" >&2; exit 1; }
+for role in $(ls "$work/collections/ansible_collections/pifleet/swarm/roles"); do
+  ansible-doc -t role "pifleet.swarm.$role" | grep "${role}_" >/dev/null ||
+    { echo "FAIL: ansible-doc -t role pifleet.swarm.$role does not render" >&2; exit 1; }
+done
 
+# The modules, their module_utils and the filters, run from the installed
+# copy against this machine, harmlessly: facts are read-only and cmdline.txt
+# is a scratch file. (The roles change systems; their scenarios prove them.)
+printf 'console=tty1 root=PARTUUID=0-02 rootwait\n' >"$work/cmdline.txt"
 cat >"$work/play.yml" <<'PLAY'
 - name: Use the installed collection
   hosts: localhost
   connection: local
   gather_facts: false
-  roles:
-    - pifleet.swarm.node
   tasks:
-    - name: The role published node facts
+    - name: Read what this machine is
+      pifleet.swarm.node_facts:
+
+    - name: Edit a scratch cmdline.txt as the node role would
+      pifleet.swarm.cmdline:
+        path: "{{ playbook_dir }}/cmdline.txt"
+        present: [cgroup_enable=memory]
+      register: edit
+
+    - name: The module, its module_utils and a filter answered
       ansible.builtin.assert:
-        that: node_facts.arch in ['x86_64', 'aarch64', 'armv7l', 'armv6l']
+        that:
+          - node_facts.arch in ['x86_64', 'aarch64', 'armv7l', 'armv6l']
+          - edit is changed
+          - lookup('ansible.builtin.file', playbook_dir ~ '/cmdline.txt') is search('rootwait cgroup_enable=memory')
+          - "'pi.lan' | pifleet.swarm.caddy_tls_mode == 'internal'"
 PLAY
 out=$(ansible-playbook -i localhost, -e ansible_python_interpreter=/usr/bin/python3 "$work/play.yml" 2>&1) || { echo "$out" >&2; exit 1; }
 grep -q 'ok=3 .*failed=0' <<<"$out" || { echo "$out" >&2; echo "FAIL: play did not run clean" >&2; exit 1; }

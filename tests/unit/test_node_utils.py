@@ -9,6 +9,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._node import (
     memory_cgroup,
     parse_model,
     parse_os_release,
+    swap_devices,
 )
 
 RASPIOS_64 = """PRETTY_NAME="Debian GNU/Linux 13 (trixie)"
@@ -139,3 +140,14 @@ def test_memory_cgroup_v1():
     }
     assert memory_cgroup(None, "#subsys_name\n") == {"version": 1, "enabled": False}
     assert memory_cgroup(None, None) == {"version": 0, "enabled": False}
+
+
+def test_swap_devices():
+    assert swap_devices(None) == []
+    assert swap_devices("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n") == []
+    text = (
+        "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+        "/var/swap                               file\t\t524284\t\t0\t\t-2\n"
+        "/dev/zram0                              partition\t2097148\t\t0\t\t100\n"
+    )
+    assert swap_devices(text) == ["/var/swap", "/dev/zram0"]

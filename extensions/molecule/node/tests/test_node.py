@@ -1,0 +1,100 @@
+"""What the node role must leave on each lab node, checked over the same SSH as Ansible."""
+
+import os
+import re
+import subprocess
+
+import pytest
+
+EXPECTED = {
+    "pi1": {"os": "raspios", "arch": "x86_64", "dpkg_arch": "amd64", "codename": "trixie"},
+    "pi2": {"os": "raspios", "arch": "x86_64", "dpkg_arch": "amd64", "codename": "bookworm"},
+    "pi3": {"os": "raspbian", "arch": "armv7l", "dpkg_arch": "armhf", "codename": "bookworm"},
+}
+# prepare.yml made pi2's line untidy; this is what the role must make of it:
+# cgroup_memory=0 replaced where it stood (pi2 also wants cgroup_memory=1, see
+# molecule.yml), cgroup_disable=memory gone, cgroup_enable=memory appended.
+PI2_AFTER = (
+    "console=serial0,115200 console=tty1 cgroup_memory=1 root=PARTUUID=4e639091-02 "
+    "rootfstype=ext4 fsck.repair=yes rootwait cgroup_enable=memory\n"
+)
+CMDLINE = "/boot/firmware/cmdline.txt"
+RECORD = "/var/tmp/pifleet-molecule"
+
+
+@pytest.fixture
+def name(host):
+    return host.backend.get_hostname()
+
+
+def test_cmdline_is_one_line_with_each_parameter_once(host, name):
+    text = host.file(CMDLINE).content_string
+    assert text.endswith("\n") and text.count("\n") == 1
+    params = text.split()
+    assert params.count("cgroup_enable=memory") == 1
+    assert "cgroup_disable=memory" not in params
+    if name == "pi2":
+        assert params.count("cgroup_memory=1") == 1
+        assert not [p for p in params if p.startswith("cgroup_memory=") and p != "cgroup_memory=1"]
+
+
+def test_rest_of_the_line_is_intact(host, name):
+    before = host.file(f"{RECORD}/cmdline.txt.orig").content_string
+    after = host.file(CMDLINE).content_string
+    if name == "pi2":
+        assert after == PI2_AFTER
+    else:
+        assert after == before[:-1] + " cgroup_enable=memory\n"
+
+
+def test_a_backup_of_the_old_line_is_kept(host):
+    backups = host.check_output(f"ls {CMDLINE}.*~").split()
+    assert len(backups) == 1
+    assert (
+        host.file(backups[0]).content_string
+        == host.file(f"{RECORD}/cmdline.txt.orig").content_string
+    )
+
+
+def test_the_node_really_rebooted(host):
+    before = host.file(f"{RECORD}/pid1-start").content_string.strip()
+    now = host.file("/proc/1/stat").content_string.split(" ")[21]
+    assert now != before, "PID 1 started when it did before the converge: no reboot"
+
+
+def test_node_facts_per_node(host, name):
+    facts = host.ansible("pifleet.swarm.node_facts", check=False)["ansible_facts"]["node_facts"]
+    want = EXPECTED[name]
+    assert facts["os"] == want["os"]
+    assert facts["arch"] == want["arch"]
+    assert facts["dpkg_arch"] == want["dpkg_arch"]
+    assert facts["os_codename"] == want["codename"]
+    assert facts["is_pi"] is True
+    assert facts["memory_cgroup"] is True
+    assert facts["container"] == "docker"
+    assert set(facts["disk_free_mb"]) == {"/", "/var/lib"}
+
+
+def test_check_mode_on_the_converged_fleet_changes_nothing(host, name):
+    """--check --diff of the whole converge on the converged nodes: 0 changes, 0 diffs."""
+    if name != "pi1":
+        pytest.skip("run once for the fleet")
+    scenario = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
+    run = subprocess.run(
+        [
+            "ansible-playbook",
+            "-i",
+            os.environ["MOLECULE_INVENTORY_FILE"],
+            "-i",
+            os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory"),
+            "--check",
+            "--diff",
+            os.path.join(scenario, "converge.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    recap = re.findall(r"^(pi\d)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.M)
+    assert sorted(recap) == [("pi1", "0"), ("pi2", "0"), ("pi3", "0")], run.stdout

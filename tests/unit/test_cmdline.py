@@ -1,0 +1,127 @@
+"""Editing the single line of cmdline.txt: nothing but the asked-for parameters moves."""
+
+import pytest
+from ansible_collections.pifleet.swarm.plugins.module_utils._cmdline import (
+    CmdlineError,
+    cmdline_diff,
+    edit_cmdline,
+    param_key,
+    param_problems,
+)
+
+# Raspberry Pi OS Lite (trixie) as flashed by the Imager.
+PIOS = (
+    "console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootfstype=ext4 "
+    "fsck.repair=yes rootwait quiet init=/usr/lib/raspberrypi-sys-mods/firstboot\n"
+)
+WANT = ["cgroup_enable=memory"]
+DROP = ["cgroup_disable=memory"]
+
+
+def test_appends_once_and_keeps_the_rest_and_the_newline():
+    after = edit_cmdline(PIOS, WANT, DROP)
+    assert after == PIOS[:-1] + " cgroup_enable=memory\n"
+    assert after.count("\n") == 1
+
+
+def test_idempotent():
+    once = edit_cmdline(PIOS, [*WANT, "cgroup_memory=1"], DROP)
+    assert edit_cmdline(once, [*WANT, "cgroup_memory=1"], DROP) == once
+    assert once.count("cgroup_enable=memory") == 1
+    assert once.count("cgroup_memory=1") == 1
+
+
+def test_no_trailing_newline_stays_without_one():
+    assert (
+        edit_cmdline("root=/dev/sda2 rootwait", WANT)
+        == "root=/dev/sda2 rootwait cgroup_enable=memory"
+    )
+    assert edit_cmdline("rootwait\r\n", WANT) == "rootwait cgroup_enable=memory\r\n"
+
+
+def test_other_value_is_replaced_in_place_and_later_duplicates_dropped():
+    text = "console=tty1 cgroup_memory=0 root=/dev/mmcblk0p2 cgroup_memory=2 rootwait\n"
+    assert (
+        edit_cmdline(text, ["cgroup_memory=1"])
+        == "console=tty1 cgroup_memory=1 root=/dev/mmcblk0p2 rootwait\n"
+    )
+
+
+def test_exact_duplicate_is_collapsed_to_one():
+    assert edit_cmdline("a cgroup_enable=memory b cgroup_enable=memory\n", WANT) == (
+        "a cgroup_enable=memory b\n"
+    )
+
+
+def test_disable_is_removed_wherever_it_stands():
+    text = "cgroup_disable=memory console=tty1 cgroup_disable=memory rootwait\n"
+    assert edit_cmdline(text, WANT, DROP) == "console=tty1 rootwait cgroup_enable=memory\n"
+
+
+def test_bare_name_in_absent_removes_every_value():
+    assert edit_cmdline("quiet splash splash=x rootwait\n", [], ["splash"]) == "quiet rootwait\n"
+
+
+def test_repeatable_parameters_are_added_beside_other_values():
+    text = "console=serial0,115200 cgroup_enable=cpuset rootwait\n"
+    assert edit_cmdline(text, [*WANT, "console=tty1"]) == (
+        "console=serial0,115200 cgroup_enable=cpuset rootwait cgroup_enable=memory console=tty1\n"
+    )
+
+
+def test_spacing_and_quotes_elsewhere_are_untouched():
+    text = '  console=tty1   dyndbg="file drivers/usb/* +p"  cgroup_disable=memory rootwait  \n'
+    assert edit_cmdline(text, WANT, DROP) == (
+        # the removed parameter takes the blanks before it along
+        '  console=tty1   dyndbg="file drivers/usb/* +p" rootwait cgroup_enable=memory  \n'
+    )
+
+
+def test_removing_the_first_parameter_keeps_the_leading_blanks():
+    assert edit_cmdline(" cgroup_disable=memory  rootwait\n", [], DROP) == " rootwait\n"
+
+
+def test_empty_file_gets_just_the_parameters():
+    assert edit_cmdline("", WANT) == "cgroup_enable=memory"
+    assert edit_cmdline("\n", [*WANT, "quiet"]) == "cgroup_enable=memory quiet\n"
+
+
+def test_unchanged_line_is_returned_byte_for_byte():
+    text = PIOS[:-1] + " cgroup_enable=memory\n"
+    assert edit_cmdline(text, WANT, DROP) is not None
+    assert edit_cmdline(text, WANT, DROP) == text
+
+
+def test_several_lines_are_refused():
+    with pytest.raises(CmdlineError, match="single line"):
+        edit_cmdline("console=tty1\nrootwait\n", WANT)
+
+
+@pytest.mark.parametrize(
+    ("present", "absent", "match"),
+    [
+        (["cgroup_enable=memory quiet"], [], "blanks"),
+        ([""], [], "non-empty"),
+        (['a="b"'], [], "double quote"),
+        (["=x"], [], "no name"),
+        (["quiet"], ["quiet"], "both wanted and unwanted"),
+        (["splash=1"], ["splash"], "both wanted and unwanted"),
+    ],
+)
+def test_bad_requests_are_refused(present, absent, match):
+    with pytest.raises(CmdlineError, match=match):
+        edit_cmdline(PIOS, present, absent)
+
+
+def test_param_helpers():
+    assert param_key("cgroup_enable=memory") == "cgroup_enable"
+    assert param_key("quiet") == "quiet"
+    assert param_problems(["a=b", "c"]) == []
+    assert param_problems([3]) == ["parameter 3 must be a non-empty string"]
+
+
+def test_diff_shows_before_and_after():
+    diff = cmdline_diff("/boot/firmware/cmdline.txt", "a\n", "a b\n")
+    assert diff["before"] == "a\n"
+    assert diff["after"] == "a b\n"
+    assert diff["before_header"] == "/boot/firmware/cmdline.txt (content)"
