@@ -1,0 +1,30 @@
+# Copyright: pifleet developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the caddy role uses; the rules live in module_utils/_caddy.py.
+
+- ``sites | pifleet.swarm.caddy_site_problems(php_image)``: what is wrong with caddy_sites.
+- ``name | pifleet.swarm.caddy_tls_mode(wanted)``: ``internal`` or ``acme`` for a site name.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.pifleet.swarm.plugins.module_utils._caddy import (
+    site_problems,
+    tls_mode,
+)
+
+
+def caddy_site_problems(sites, php_image):
+    return site_problems(sites, php_image)
+
+
+def caddy_tls_mode(name, wanted="auto"):
+    return tls_mode(str(name), str(wanted))
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "caddy_site_problems": caddy_site_problems,
+            "caddy_tls_mode": caddy_tls_mode,
+        }
