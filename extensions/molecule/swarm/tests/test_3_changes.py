@@ -1,0 +1,189 @@
+"""Change cases, in order, each a converge of the regrouped lab and a check.
+
+grow to 3 managers -> quorum guard refuses demoting 2 of 3 -> demote one ->
+bad inputs fail with nothing changed -> add pi4 -> prune pi4 -> pi3 wiped
+rejoins -> pi4 in another Swarm fails clearly -> swarm_force_rejoin takes it.
+"""
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import REPO, SCENARIO, case, ephemeral, node_exec, play, recap_changed, swarm_nodes
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("SWARM_SKIP_CHANGES") == "1", reason="SWARM_SKIP_CHANGES=1"
+)
+
+
+def roles():
+    return {h: n["role"] for h, n in swarm_nodes().items()}
+
+
+def snapshot():
+    """What must not move when a run is refused: membership, roles, labels."""
+    return {
+        h: (n["id"], n["role"], n["availability"], n["labels"]) for h, n in swarm_nodes().items()
+    }
+
+
+def ok(result):
+    assert result.returncode == 0, result.stdout[-4000:]
+    return result
+
+
+def test_check_mode_predicts_and_changes_nothing():
+    before = snapshot()
+    node_exec("pi4", "docker", "swarm", "leave", "--force", check=False)
+    result = ok(case(["pi1", "pi2", "pi3"], ["pi4"], "--check", "--diff"))
+    changed = recap_changed(result.stdout)
+    assert changed["pi2"] > 0 and changed["pi3"] > 0 and changed["pi4"] > 0  # promote, join
+    assert snapshot() == before
+    info = node_exec("pi4", "docker", "info", "--format", "{{.Swarm.LocalNodeState}}").stdout
+    assert info.strip() == "inactive"
+
+
+def test_grow_to_three_managers():
+    ok(case(["pi1", "pi2", "pi3"], []))
+    nodes = swarm_nodes()
+    assert {h: n["role"] for h, n in nodes.items()} == dict.fromkeys(
+        ("pi1", "pi2", "pi3"), "manager"
+    )
+    assert {n["reachability"] for n in nodes.values()} == {"reachable"}
+    # and a second run changes nothing
+    again = ok(case(["pi1", "pi2", "pi3"], []))
+    assert set(recap_changed(again.stdout).values()) == {0}, again.stdout[-3000:]
+
+
+def test_quorum_guard_refuses_demoting_two_of_three():
+    before = snapshot()
+    result = case(["pi1"], ["pi2", "pi3"])
+    assert result.returncode != 0
+    assert "quorum guard: demoting/removing pi2, pi3 would leave 1 reachable manager(s) of 3" in (
+        result.stdout
+    )
+    assert "quorum needs 2" in result.stdout
+    assert set(recap_changed(result.stdout).values()) == {0}
+    assert snapshot() == before
+
+
+def test_demote_one_warns_on_an_even_count():
+    result = ok(case(["pi1", "pi2"], ["pi3"]))
+    assert roles() == {"pi1": "manager", "pi2": "manager", "pi3": "worker"}
+    assert "WARNING: 2 managers: an even count" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("managers", "workers", "args", "labels", "message"),
+    [
+        (
+            ["pi1", "pi2"],
+            ["pi2", "pi3"],
+            [],
+            None,
+            "in both 'case_managers' and 'case_workers': pi2",
+        ),
+        ([], ["pi1", "pi2", "pi3"], [], None, "no managers: the group 'case_managers'"),
+        (
+            ["pi1", "pi2"],
+            ["pi3"],
+            ["-e", "swarm_advertise_interface=wlan9"],
+            None,
+            "swarm_advertise_interface wlan9 is not an interface",
+        ),
+        (
+            ["pi1", "pi2"],
+            ["pi3"],
+            [],
+            {"pi3": {"bad key": "x"}},
+            "pi3: swarm_node_labels key 'bad key' is malformed",
+        ),
+        (
+            ["pi1", "pi2"],
+            ["pi3"],
+            ["-e", "swarm_node_availability=gone"],
+            None,
+            "swarm_node_availability",
+        ),
+    ],
+    ids=[
+        "host-in-both-groups",
+        "no-managers",
+        "unknown-interface",
+        "malformed-label",
+        "bad-availability",
+    ],
+)
+def test_bad_input_fails_before_any_change(managers, workers, args, labels, message):
+    before = snapshot()
+    result = case(managers, workers, *args, labels=labels)
+    assert result.returncode != 0
+    assert message in result.stdout
+    assert set(recap_changed(result.stdout).values()) <= {0}
+    assert snapshot() == before
+
+
+def test_add_a_fourth_node():
+    node_exec("pi4", "docker", "swarm", "leave", "--force", check=False)
+    ok(case(["pi1", "pi2"], ["pi3", "pi4"], labels={"pi4": {"zone": "shelf-b"}}))
+    nodes = swarm_nodes()
+    assert nodes["pi4"]["role"] == "worker" and nodes["pi4"]["status"] == "ready"
+    assert nodes["pi4"]["labels"]["zone"] == "shelf-b"
+    assert nodes["pi4"]["labels"]["arch"] == "x86_64"
+
+
+def test_labels_no_longer_wanted_are_removed_and_manual_ones_kept():
+    node_exec("pi1", "docker", "node", "update", "--label-add", "manual=yes", "pi4")
+    ok(case(["pi1", "pi2"], ["pi3", "pi4"]))
+    labels = swarm_nodes()["pi4"]["labels"]
+    assert "zone" not in labels and labels["manual"] == "yes"
+
+
+def test_unlisted_node_stays_without_pruning():
+    ok(case(["pi1", "pi2"], ["pi3"]))
+    assert "pi4" in swarm_nodes()
+
+
+def test_prune_removes_the_unlisted_node():
+    ok(case(["pi1", "pi2"], ["pi3"], "-e", "swarm_prune_nodes=true"))
+    assert sorted(swarm_nodes()) == ["pi1", "pi2", "pi3"]
+
+
+def test_wiped_node_rejoins():
+    old = swarm_nodes()["pi3"]["id"]
+    eph = ephemeral()
+    subprocess.run(
+        [str(REPO / "lab" / "lab.sh"), "recreate", "pi3"],
+        env={**os.environ, "LAB_NAME": "pifleet-lab-mol-swarm", "LAB_OUT": str(eph / "lab")},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    # A blank node: the engine again (prepare), then the role re-joins it.
+    ok(play(SCENARIO / "prepare.yml", "-l", "pi3"))
+    ok(case(["pi1", "pi2"], ["pi3"]))
+    nodes = swarm_nodes()
+    assert sorted(nodes) == ["pi1", "pi2", "pi3"], nodes  # the old, down entry is gone
+    assert nodes["pi3"]["id"] != old and nodes["pi3"]["status"] == "ready"
+    assert nodes["pi3"]["labels"]["model"] == "Raspberry Pi 4 Model B Rev 1.5"
+
+
+def test_node_of_another_swarm_fails_clearly():
+    node_exec("pi4", "docker", "swarm", "leave", "--force", check=False)
+    node_exec("pi4", "docker", "swarm", "init", "--advertise-addr", "eth0")
+    other = json.loads(node_exec("pi4", "docker", "info", "--format", "{{json .Swarm}}").stdout)
+    other_id = other["Cluster"]["ID"]
+    before = snapshot()
+    result = case(["pi1", "pi2"], ["pi3", "pi4"])
+    assert result.returncode != 0
+    assert f"pi4 belongs to a different Swarm (cluster id {other_id}" in result.stdout
+    assert "swarm_force_rejoin" in result.stdout
+    assert snapshot() == before
+
+
+def test_force_rejoin_brings_it_over():
+    ok(case(["pi1", "pi2"], ["pi3", "pi4"], "-e", "swarm_force_rejoin=true"))
+    nodes = swarm_nodes()
+    assert sorted(nodes) == ["pi1", "pi2", "pi3", "pi4"]
+    assert nodes["pi4"]["status"] == "ready" and nodes["pi4"]["role"] == "worker"

@@ -1,0 +1,324 @@
+# Copyright: pifleet developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure planning for the swarm role: who inits, who joins as what, who is
+promoted, demoted, cleaned up or pruned, whether quorum survives, which labels
+change.
+
+No I/O here: the role collects `docker info` from every host and the node list
+from one manager, and these functions turn that into a plan, so each rule is
+unit-tested with the shapes the Docker API really returns.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The label in which the role records which label keys it set on a node, so
+# that a later run removes only keys it once managed (never a label someone set
+# by hand with `docker node update`).
+MANAGED_LABEL = "org.pifleet.swarm.managed"
+# Labels the role derives from node facts; users cannot set them per host.
+FACT_LABELS = ("arch", "model")
+
+# Docker accepts almost any key; keep to what `docker node update --label-add`
+# users write and what placement constraints (node.labels.KEY) can address.
+_LABEL_KEY = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+
+
+def quorum(managers: int) -> int:
+    """Raft majority of a manager set (0 managers need 0)."""
+    return managers // 2 + 1 if managers > 0 else 0
+
+
+def validate_groups(managers: list[str], workers: list[str], mgr_group: str, wrk_group: str):
+    """Inventory shape errors, each naming the problem."""
+    errors = []
+    if not managers:
+        errors.append(
+            f"no managers: the group '{mgr_group}' is empty or missing; list 1, 3 or 5 hosts there"
+        )
+    both = sorted(set(managers) & set(workers))
+    if both:
+        errors.append(
+            f"host(s) in both '{mgr_group}' and '{wrk_group}': {', '.join(both)}; "
+            "a node is either a manager or a worker"
+        )
+    return errors
+
+
+def validate_labels(host: str, labels) -> list[str]:
+    """Errors in one host's swarm_node_labels (keys, values, reserved keys)."""
+    if labels is None:
+        return []
+    if not isinstance(labels, dict):
+        return [f"{host}: swarm_node_labels must be a mapping of key: value, got {labels!r}"]
+    errors = []
+    for key, value in labels.items():
+        if not isinstance(key, str) or not _LABEL_KEY.match(key):
+            errors.append(
+                f"{host}: swarm_node_labels key {key!r} is malformed "
+                "(letters, digits, '.', '_', '-'; starting and ending with a letter or digit)"
+            )
+        elif key in FACT_LABELS or key == MANAGED_LABEL:
+            errors.append(f"{host}: swarm_node_labels key {key!r} is set by the role itself")
+        if isinstance(value, dict | list) or value is None:
+            errors.append(f"{host}: swarm_node_labels value of {key!r} must be a plain value")
+        elif "\n" in str(value):
+            errors.append(f"{host}: swarm_node_labels value of {key!r} holds a newline")
+    return errors
+
+
+def host_state(info: dict | None, addr: str | None = None) -> dict:
+    """The part of one host's `docker info` the plan reads."""
+    info = info or {}
+    swarm = info.get("Swarm") or {}
+    cluster = swarm.get("Cluster") or {}
+    return {
+        "node_id": swarm.get("NodeID") or "",
+        "state": swarm.get("LocalNodeState") or "inactive",
+        "is_manager": bool(swarm.get("ControlAvailable")),
+        "cluster_id": cluster.get("ID") or "",
+        "remote_managers": sorted(m.get("Addr", "") for m in swarm.get("RemoteManagers") or []),
+        "hostname": info.get("Name") or "",
+        "engine": info.get("ServerVersion") or "",
+        "addr": addr or "",
+    }
+
+
+def node_summary(node: dict) -> dict:
+    """The part of one `docker node inspect` object the plan reads."""
+    spec = node.get("Spec") or {}
+    desc = node.get("Description") or {}
+    status = node.get("Status") or {}
+    mgr = node.get("ManagerStatus") or {}
+    return {
+        "id": node.get("ID", ""),
+        "hostname": desc.get("Hostname", ""),
+        "role": spec.get("Role", "worker"),
+        "availability": spec.get("Availability", "active"),
+        "state": status.get("State", "unknown"),
+        "addr": status.get("Addr", ""),
+        "reachability": mgr.get("Reachability", ""),
+        "leader": bool(mgr.get("Leader")),
+        "labels": dict(spec.get("Labels") or {}),
+        "arch": (desc.get("Platform") or {}).get("Architecture", ""),
+        "engine": (desc.get("Engine") or {}).get("EngineVersion", ""),
+    }
+
+
+def bootstrap(managers: list[str], hosts: dict[str, dict]) -> dict:
+    """Which listed manager leads this run.
+
+    The first listed manager that already manages a Swarm is used (its Swarm is
+    adopted); with none, the first listed manager not in any Swarm inits one.
+    """
+    for name in managers:
+        h = hosts.get(name)
+        if h and h["is_manager"] and h["state"] == "active":
+            return {"host": name, "existing": True, "cluster_id": h["cluster_id"], "error": ""}
+    for name in managers:
+        h = hosts.get(name)
+        if h and h["state"] == "inactive":
+            return {"host": name, "existing": False, "cluster_id": "", "error": ""}
+    return {
+        "host": "",
+        "existing": False,
+        "cluster_id": "",
+        "error": (
+            "no listed manager can lead: none manages a Swarm and none is free to init one "
+            f"(managers: {', '.join(managers) or 'none'})"
+        ),
+    }
+
+
+def _classify_hosts(wanted, hosts, by_id, boot, force_rejoin):
+    """Per inventory host: member of our Swarm, to join, or in another Swarm."""
+    out = {"join": {}, "leave": [], "foreign": {}, "promote": [], "demote": [], "members": {}}
+    errors = []
+    for name in sorted(wanted):
+        h = hosts.get(name)
+        if h is None:
+            continue  # not reached this run: left as it is
+        if name == boot.get("host"):
+            if boot.get("existing"):
+                out["members"][name] = h["node_id"]
+            continue
+        if h["state"] == "inactive":
+            out["join"][name] = wanted[name]
+        elif h["node_id"] and h["node_id"] in by_id:
+            out["members"][name] = h["node_id"]
+            if by_id[h["node_id"]]["role"] != wanted[name]:
+                out["promote" if wanted[name] == "manager" else "demote"].append(name)
+        else:
+            other = h["cluster_id"] or (
+                "unknown (seen from a worker; its managers: "
+                + (", ".join(h["remote_managers"]) or "none")
+                + ")"
+            )
+            out["foreign"][name] = other
+            if force_rejoin:
+                out["leave"].append(name)
+                out["join"][name] = wanted[name]
+            else:
+                errors.append(
+                    f"{name} belongs to a different Swarm (cluster id {other}, state "
+                    f"{h['state']}); set swarm_force_rejoin: true to make it leave that "
+                    "Swarm and join this one"
+                )
+    return out, errors
+
+
+def _owner(node, wanted, hosts):
+    """The inventory host a node entry was (same hostname or address), if any."""
+    for name in sorted(wanted):
+        h = hosts.get(name)
+        if h is None:
+            continue
+        if (node["hostname"] and node["hostname"] == h["hostname"]) or (
+            node["addr"] and node["addr"] == h["addr"]
+        ):
+            return name
+    return None
+
+
+def _classify_nodes(nodes, member_ids, wanted, hosts, prune_ok):
+    """Per node entry not of a current member: stale, to prune, or left alone."""
+    out = {"stale": [], "prune": [], "unmanaged": []}
+    for node in nodes:
+        if node["id"] in member_ids:
+            continue
+        owner = _owner(node, wanted, hosts)
+        if owner and node["state"] != "ready":
+            out["stale"].append({**node, "owner": owner})
+        elif owner is None and prune_ok:
+            out["prune"].append(node)
+        else:
+            out["unmanaged"].append(node)
+    return out
+
+
+def _quorum_check(nodes, boot, hosts_plan, nodes_plan):
+    """Numbers and errors of the quorum guard.
+
+    Joins and promotions happen first, then demotions and removals. What stays
+    reachable must be a majority of the managers the Swarm has at its largest
+    during the run.
+    """
+    errors = []
+    current = [n for n in nodes if n["role"] == "manager"]
+    reachable = {n["id"] for n in current if n["reachability"] == "reachable"}
+    if nodes and len(reachable) < quorum(len(current)):
+        errors.append(
+            f"the Swarm has lost quorum already: {len(reachable)} of {len(current)} managers "
+            f"reachable, quorum needs {quorum(len(current))}; recover it by hand "
+            "(docker swarm init --force-new-cluster on a surviving manager)"
+        )
+    added = [n for n, r in hosts_plan["join"].items() if r == "manager"]
+    added += hosts_plan["promote"]
+    if not boot.get("existing") and boot.get("host"):
+        added.append(boot["host"])
+    pruned = [n for n in nodes_plan["prune"] if n["role"] == "manager"]
+    losing = hosts_plan["demote"] + [n["hostname"] or n["id"] for n in pruned]
+    losing_ids = {hosts_plan["members"][n] for n in hosts_plan["demote"]}
+    losing_ids |= {n["id"] for n in pruned}
+    stale = sum(1 for n in nodes_plan["stale"] if n["role"] == "manager")
+    size = len(current) + len(added)
+    kept = len(reachable - losing_ids) + len(added)
+    if losing and kept < quorum(size):
+        errors.append(
+            f"quorum guard: demoting/removing {', '.join(losing)} would leave {kept} "
+            f"reachable manager(s) of {size}, and quorum needs {quorum(size)}; "
+            "nothing was changed (demote one manager per run, or add managers first)"
+        )
+    numbers = {
+        "managers_now": len(current),
+        "reachable_now": len(reachable),
+        "managers_peak": size,
+        "reachable_kept": kept,
+        "needed": quorum(size),
+        "managers_after": size - len(losing) - stale,
+    }
+    return numbers, errors
+
+
+def plan(
+    managers: list[str],
+    workers: list[str],
+    hosts: dict[str, dict],
+    nodes: list[dict],
+    boot: dict,
+    *,
+    prune: bool = False,
+    force_rejoin: bool = False,
+    complete: bool = True,
+) -> dict:
+    """Everything this run changes, and whether it may.
+
+    managers/workers: the inventory's wish (names). hosts: host_state() per
+    inventory host the play reached. nodes: node_summary() of every node the
+    leading manager knows ([] when there is no Swarm yet). complete: the play
+    reached every inventory host (no --limit, none unreachable); pruning is
+    only safe then.
+    """
+    wanted = {**{w: "worker" for w in workers}, **{m: "manager" for m in managers}}
+    by_id = {n["id"]: n for n in nodes}
+    hosts_plan, errors = _classify_hosts(wanted, hosts, by_id, boot, force_rejoin)
+    member_ids = set(hosts_plan["members"].values())
+    nodes_plan = _classify_nodes(nodes, member_ids, wanted, hosts, prune and complete)
+    warnings = []
+    if prune and not complete:
+        warnings.append(
+            "swarm_prune_nodes is on but the play did not reach every inventory host "
+            "(--limit or unreachable hosts): nothing is pruned this run"
+        )
+    numbers, quorum_errors = _quorum_check(nodes, boot, hosts_plan, nodes_plan)
+    errors += quorum_errors
+    if managers and len(managers) % 2 == 0:
+        warnings.append(
+            f"{len(managers)} managers: an even count tolerates no more failures than "
+            f"{len(managers) - 1} managers do (quorum {quorum(len(managers))}); use 1, 3 or 5"
+        )
+    return {
+        **hosts_plan,
+        **nodes_plan,
+        "quorum": numbers,
+        "errors": errors,
+        "warnings": warnings,
+    }
+
+
+def label_plan(current: dict | None, fact_labels: dict, user_labels: dict | None) -> dict:
+    """Labels to set and to remove on one node.
+
+    Only keys the role set before (listed in MANAGED_LABEL) are ever removed.
+    """
+    current = dict(current or {})
+    wanted = {k: str(v) for k, v in fact_labels.items() if v not in (None, "")}
+    wanted.update({k: str(v) for k, v in (user_labels or {}).items()})
+    before = {k for k in current.get(MANAGED_LABEL, "").split(",") if k}
+    wanted[MANAGED_LABEL] = ",".join(sorted(k for k in wanted if k != MANAGED_LABEL))
+    remove = sorted(k for k in before - set(wanted) if k in current)
+    changed = bool(remove) or any(current.get(k) != v for k, v in wanted.items())
+    return {"set": wanted, "remove": remove, "changed": changed}
+
+
+def summary(nodes: list[dict], hosts: dict[str, dict]) -> list[dict]:
+    """One row per Swarm node, named as the inventory names it when it can."""
+    names = {h["node_id"]: name for name, h in hosts.items() if h.get("node_id")}
+    rows = []
+    for n in nodes:
+        rows.append(
+            {
+                "node": names.get(n["id"], n["hostname"]),
+                "id": n["id"],
+                "hostname": n["hostname"],
+                "role": n["role"],
+                "leader": n["leader"],
+                "availability": n["availability"],
+                "state": n["state"],
+                "arch": n["labels"].get("arch") or n["arch"],
+                "model": n["labels"].get("model", ""),
+                "engine": n["engine"],
+            }
+        )
+    return sorted(rows, key=lambda r: r["node"])

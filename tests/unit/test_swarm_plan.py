@@ -1,0 +1,339 @@
+"""The swarm role's plan: who inits, joins, is promoted, demoted, removed; quorum; labels."""
+
+import pytest
+from ansible_collections.pifleet.swarm.plugins.filter.swarm import FilterModule
+from ansible_collections.pifleet.swarm.plugins.module_utils._swarm import (
+    MANAGED_LABEL,
+    bootstrap,
+    host_state,
+    label_plan,
+    node_summary,
+    plan,
+    quorum,
+    summary,
+    validate_groups,
+    validate_labels,
+)
+
+CLUSTER = "k3ymzd6v0b1clusterid"
+
+
+def info(node_id="", state="inactive", manager=False, cluster="", name="pi1", *, remotes=()):
+    """`docker info` as the Engine API returns it (only the keys read)."""
+    swarm = {
+        "NodeID": node_id,
+        "LocalNodeState": state,
+        "ControlAvailable": manager,
+        "RemoteManagers": [{"NodeID": "x", "Addr": a} for a in remotes] or None,
+    }
+    if cluster:
+        swarm["Cluster"] = {"ID": cluster}
+    return {"Name": name, "ServerVersion": "26.1.5+dfsg1", "Swarm": swarm}
+
+
+def node(nid, hostname, role="worker", state="ready", reach="reachable", *, labels=None, addr=""):
+    """`docker node inspect` as the Engine API returns it (only the keys read)."""
+    out = {
+        "ID": nid,
+        "Spec": {"Role": role, "Availability": "active", "Labels": labels or {}},
+        "Description": {
+            "Hostname": hostname,
+            "Platform": {"Architecture": "x86_64", "OS": "linux"},
+            "Engine": {"EngineVersion": "26.1.5+dfsg1"},
+        },
+        "Status": {"State": state, "Addr": addr},
+    }
+    if role == "manager":
+        out["ManagerStatus"] = {"Reachability": reach, "Leader": nid == "id1"}
+    return out
+
+
+def hosts_of(**kw):
+    return {name: host_state(i, addr=f"10.0.0.{name[-1]}") for name, i in kw.items()}
+
+
+def formed(managers=("pi1",), workers=("pi2", "pi3"), down=()):
+    """Hosts and nodes of a Swarm where every host is a member in its listed role."""
+    hosts, nodes = {}, []
+    for name in [*managers, *workers]:
+        role = "manager" if name in managers else "worker"
+        nid = "id" + name[-1]
+        hosts[name] = host_state(
+            info(nid, "active", role == "manager", CLUSTER if role == "manager" else "", name),
+            addr=f"10.0.0.{name[-1]}",
+        )
+        state = "down" if name in down else "ready"
+        reach = "unreachable" if name in down else "reachable"
+        nodes.append(node_summary(node(nid, name, role, state, reach, addr=f"10.0.0.{name[-1]}")))
+    return hosts, nodes
+
+
+BOOT1 = {"host": "pi1", "existing": True, "cluster_id": CLUSTER, "error": ""}
+
+
+@pytest.mark.parametrize(("n", "q"), [(0, 0), (1, 1), (2, 2), (3, 2), (4, 3), (5, 3), (7, 4)])
+def test_quorum(n, q):
+    assert quorum(n) == q
+
+
+def test_host_state_reads_docker_info():
+    h = host_state(
+        info("abc", "active", True, CLUSTER, "pi1", remotes=["10.0.0.1:2377"]), "10.0.0.1"
+    )
+    assert h == {
+        "node_id": "abc",
+        "state": "active",
+        "is_manager": True,
+        "cluster_id": CLUSTER,
+        "remote_managers": ["10.0.0.1:2377"],
+        "hostname": "pi1",
+        "engine": "26.1.5+dfsg1",
+        "addr": "10.0.0.1",
+    }
+    assert host_state(None)["state"] == "inactive"
+    assert host_state({"Swarm": {"NodeID": "", "LocalNodeState": ""}})["state"] == "inactive"
+
+
+def test_node_summary_reads_node_inspect():
+    n = node_summary(node("id1", "pi1", "manager", labels={"arch": "x86_64"}))
+    assert n["role"] == "manager" and n["leader"] and n["reachability"] == "reachable"
+    assert n["labels"] == {"arch": "x86_64"} and n["engine"] == "26.1.5+dfsg1"
+    assert node_summary(node("id2", "pi2"))["reachability"] == ""
+
+
+def test_validate_groups():
+    assert validate_groups(["pi1"], ["pi2"], "m", "w") == []
+    (err,) = validate_groups([], ["pi2"], "swarm_managers", "w")
+    assert "no managers" in err and "swarm_managers" in err
+    (err,) = validate_groups(["pi1", "pi2"], ["pi2", "pi3"], "m", "w")
+    assert "both" in err and "pi2" in err and "pi3" not in err
+
+
+@pytest.mark.parametrize(
+    ("labels", "fragment"),
+    [
+        ({"bad key": "x"}, "'bad key' is malformed"),
+        ({"-lead": "x"}, "malformed"),
+        ({"arch": "arm"}, "set by the role"),
+        ({MANAGED_LABEL: "x"}, "set by the role"),
+        ({"zone": {"a": 1}}, "plain value"),
+        ({"zone": None}, "plain value"),
+        ({"zone": "a\nb"}, "newline"),
+        (["zone=a"], "must be a mapping"),
+    ],
+)
+def test_validate_labels_names_the_problem(labels, fragment):
+    errors = validate_labels("pi2", labels)
+    assert errors and fragment in errors[0] and errors[0].startswith("pi2: ")
+
+
+def test_validate_labels_accepts_plain_labels():
+    assert validate_labels("pi2", {"zone": "shelf-1", "disk.ssd": True, "gpu_count": 1}) == []
+    assert validate_labels("pi2", None) == []
+
+
+def test_bootstrap_first_run_first_free_manager():
+    hosts = hosts_of(pi1=info(), pi2=info(name="pi2"))
+    assert bootstrap(["pi1", "pi2"], hosts)["host"] == "pi1"
+    assert not bootstrap(["pi1", "pi2"], hosts)["existing"]
+
+
+def test_bootstrap_adopts_existing_swarm_on_any_manager():
+    hosts = hosts_of(pi1=info(), pi2=info("id2", "active", True, CLUSTER, "pi2"))
+    boot = bootstrap(["pi1", "pi2"], hosts)
+    assert boot == {"host": "pi2", "existing": True, "cluster_id": CLUSTER, "error": ""}
+
+
+def test_bootstrap_error_when_no_manager_can_lead():
+    hosts = hosts_of(pi1=info("w1", "active", False))
+    boot = bootstrap(["pi1"], hosts)
+    assert boot["host"] == "" and "pi1" in boot["error"]
+
+
+def test_first_run_inits_and_joins_everyone():
+    hosts = hosts_of(pi1=info(), pi2=info(name="pi2"), pi3=info(name="pi3"), pi4=info(name="pi4"))
+    boot = bootstrap(["pi1", "pi2", "pi3"], hosts)
+    p = plan(["pi1", "pi2", "pi3"], ["pi4"], hosts, [], boot)
+    assert p["join"] == {"pi2": "manager", "pi3": "manager", "pi4": "worker"}
+    assert p["errors"] == [] and p["promote"] == [] and p["demote"] == []
+    assert p["quorum"]["managers_after"] == 3
+
+
+def test_second_run_changes_nothing():
+    hosts, nodes = formed()
+    p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1)
+    assert p["join"] == {} and p["promote"] == [] and p["demote"] == []
+    assert p["stale"] == [] and p["prune"] == [] and p["errors"] == []
+    assert p["members"] == {"pi1": "id1", "pi2": "id2", "pi3": "id3"}
+
+
+def test_grow_to_three_managers_promotes():
+    hosts, nodes = formed()
+    p = plan(["pi1", "pi2", "pi3"], [], hosts, nodes, BOOT1)
+    assert p["promote"] == ["pi2", "pi3"] and p["errors"] == []
+    assert p["quorum"]["managers_after"] == 3
+
+
+def test_demote_one_of_three_is_allowed_with_an_even_count_warning():
+    hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=())
+    p = plan(["pi1", "pi2"], ["pi3"], hosts, nodes, BOOT1)
+    assert p["demote"] == ["pi3"] and p["errors"] == []
+    assert any("2 managers" in w and "use 1, 3 or 5" in w for w in p["warnings"])
+
+
+def test_quorum_guard_refuses_demoting_two_of_three():
+    hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=())
+    p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1)
+    (err,) = p["errors"]
+    assert "quorum guard" in err and "pi2, pi3" in err
+    assert "leave 1 reachable manager(s) of 3" in err and "quorum needs 2" in err
+
+
+def test_quorum_guard_counts_unreachable_managers():
+    # 3 managers, pi3 is off: demoting pi2 would leave pi1 alone of 3.
+    hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=(), down=("pi3",))
+    p = plan(["pi1", "pi3"], ["pi2"], hosts, nodes, BOOT1)
+    assert any("leave 1 reachable manager(s) of 3" in e for e in p["errors"])
+
+
+def test_quorum_guard_refuses_removing_the_last_manager_by_swap():
+    # pi1 is the only manager; making pi2 the manager and pi1 a worker in one
+    # run is refused (the leader would demote itself out of a 2-manager quorum).
+    hosts, nodes = formed()
+    boot = {"host": "pi2", "existing": False, "cluster_id": "", "error": ""}
+    p = plan(["pi2"], ["pi1", "pi3"], hosts, nodes, boot)
+    assert p["errors"]
+
+
+def test_quorum_guard_refuses_pruning_managers_below_quorum():
+    hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=())
+    del hosts["pi2"], hosts["pi3"]
+    p = plan(["pi1"], [], hosts, nodes, BOOT1, prune=True)
+    assert [n["hostname"] for n in p["prune"]] == ["pi2", "pi3"]
+    assert any("quorum guard" in e and "pi2, pi3" in e for e in p["errors"])
+
+
+def test_lost_quorum_is_reported():
+    hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=(), down=("pi2", "pi3"))
+    p = plan(["pi1", "pi2", "pi3"], [], hosts, nodes, BOOT1)
+    assert any("lost quorum already: 1 of 3" in e for e in p["errors"])
+
+
+def test_new_host_joins():
+    hosts, nodes = formed()
+    hosts["pi4"] = host_state(info(name="pi4"), "10.0.0.4")
+    p = plan(["pi1"], ["pi2", "pi3", "pi4"], hosts, nodes, BOOT1)
+    assert p["join"] == {"pi4": "worker"} and p["errors"] == []
+
+
+def test_wiped_node_rejoins_and_its_old_entry_goes():
+    hosts, nodes = formed(down=("pi3",))
+    hosts["pi3"] = host_state(info(name="pi3"), "10.0.0.3")  # blank engine
+    p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1)
+    assert p["join"] == {"pi3": "worker"}
+    assert [(n["id"], n["owner"]) for n in p["stale"]] == [("id3", "pi3")]
+    assert p["prune"] == []
+
+
+def test_wiped_node_matched_by_address_when_hostname_changed():
+    hosts, nodes = formed(down=("pi3",))
+    hosts["pi3"] = host_state(info(name="renamed"), "10.0.0.3")
+    p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1)
+    assert [n["id"] for n in p["stale"]] == ["id3"]
+
+
+def test_unlisted_node_kept_without_pruning_and_pruned_with_it():
+    hosts, nodes = formed()
+    del hosts["pi3"]
+    kept = plan(["pi1"], ["pi2"], hosts, nodes, BOOT1)
+    assert kept["prune"] == [] and [n["id"] for n in kept["unmanaged"]] == ["id3"]
+    pruned = plan(["pi1"], ["pi2"], hosts, nodes, BOOT1, prune=True)
+    assert [n["id"] for n in pruned["prune"]] == ["id3"] and pruned["errors"] == []
+
+
+def test_no_pruning_when_the_play_did_not_reach_every_host():
+    hosts, nodes = formed()
+    del hosts["pi3"]
+    p = plan(["pi1"], ["pi2"], hosts, nodes, BOOT1, prune=True, complete=False)
+    assert p["prune"] == [] and any("nothing is pruned" in w for w in p["warnings"])
+
+
+def test_listed_host_not_reached_is_left_alone():
+    hosts, nodes = formed()
+    del hosts["pi3"]
+    p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1, prune=True, complete=False)
+    assert p["join"] == {} and p["prune"] == [] and p["errors"] == []
+
+
+def test_node_of_another_swarm_is_an_error_naming_it():
+    hosts, nodes = formed()
+    hosts["pi3"] = host_state(info("zz9", "active", True, "otherclusterid", "pi3"), "10.0.0.3")
+    nodes = [n for n in nodes if n["id"] != "id3"]
+    p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1)
+    (err,) = p["errors"]
+    assert err.startswith("pi3 belongs to a different Swarm (cluster id otherclusterid")
+    assert "swarm_force_rejoin" in err and p["join"] == {}
+
+
+def test_worker_of_another_swarm_named_by_its_managers():
+    hosts, nodes = formed()
+    hosts["pi3"] = host_state(
+        info("zz9", "active", False, "", "pi3", remotes=["10.9.9.9:2377"]), "x"
+    )
+    p = plan(["pi1"], ["pi2", "pi3"], hosts, [n for n in nodes if n["id"] != "id3"], BOOT1)
+    assert "10.9.9.9:2377" in p["errors"][0]
+
+
+def test_force_rejoin_leaves_and_joins():
+    hosts, nodes = formed()
+    hosts["pi3"] = host_state(info("zz9", "active", True, "other", "pi3"), "10.0.0.3")
+    nodes = [n for n in nodes if n["id"] != "id3"]
+    p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1, force_rejoin=True)
+    assert p["errors"] == [] and p["leave"] == ["pi3"] and p["join"] == {"pi3": "worker"}
+    assert p["foreign"] == {"pi3": "other"}
+
+
+def test_label_plan_sets_facts_user_labels_and_the_record():
+    lp = label_plan({}, {"arch": "x86_64", "model": "Raspberry Pi 4"}, {"zone": "a"})
+    assert lp["set"] == {
+        "arch": "x86_64",
+        "model": "Raspberry Pi 4",
+        "zone": "a",
+        MANAGED_LABEL: "arch,model,zone",
+    }
+    assert lp["remove"] == [] and lp["changed"]
+
+
+def test_label_plan_is_stable_when_nothing_changes():
+    current = {"arch": "x86_64", "zone": "a", MANAGED_LABEL: "arch,zone", "manual": "x"}
+    lp = label_plan(current, {"arch": "x86_64", "model": ""}, {"zone": "a"})
+    assert not lp["changed"] and lp["remove"] == []
+
+
+def test_label_plan_removes_only_labels_it_managed():
+    current = {"arch": "x86_64", "zone": "a", "manual": "x", MANAGED_LABEL: "arch,zone"}
+    lp = label_plan(current, {"arch": "x86_64"}, {})
+    assert lp["remove"] == ["zone"] and lp["changed"]
+    assert "manual" not in lp["remove"] and lp["set"][MANAGED_LABEL] == "arch"
+
+
+def test_label_plan_stringifies_values():
+    assert label_plan({}, {"arch": "x86_64"}, {"ssd": True, "n": 2})["set"]["ssd"] == "True"
+
+
+def test_summary_names_nodes_by_inventory():
+    hosts, nodes = formed()
+    nodes[0]["labels"] = {"arch": "aarch64", "model": "Raspberry Pi 5"}
+    rows = summary(nodes, hosts)
+    assert [r["node"] for r in rows] == ["pi1", "pi2", "pi3"]
+    assert rows[0]["arch"] == "aarch64" and rows[0]["model"] == "Raspberry Pi 5"
+    assert rows[1]["arch"] == "x86_64" and rows[1]["engine"] == "26.1.5+dfsg1"
+
+
+def test_filters_are_registered():
+    names = set(FilterModule().filters())
+    assert {"swarm_plan", "swarm_bootstrap", "swarm_labels", "swarm_input_errors"} <= names
+    errs = FilterModule().filters()["swarm_input_errors"](
+        ["pi1"], ["pi1"], "m", "w", {"pi1": {"bad key": "x"}}
+    )
+    assert len(errs) == 2
