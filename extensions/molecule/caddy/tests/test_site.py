@@ -1,9 +1,15 @@
 """The demo site over HTTPS on every node, as a client on the LAN sees it."""
 
+import json
 import os
+import socket
+import ssl
 import subprocess
+import threading
+import time
 
 import pytest
+import testinfra
 
 SITE = "demo.pifleet.lan"
 CA = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "root-ca.crt")
@@ -68,3 +74,121 @@ def test_admin_api_is_not_published(host):
         check=False,
     )
     assert out.returncode != 0
+
+
+# Changes, run once from the manager's test (they act on the whole stack).
+
+CONVERGE = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
+DEMO = {"name": SITE, "src": "demo", "php": True}
+
+
+def converge(host, extra):
+    cmd = ["ansible-playbook", "-i", host.backend.ansible_inventory, CONVERGE]
+    cmd += ["-e", json.dumps(extra)]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def addresses(host):
+    inventory = host.backend.ansible_inventory
+    names = ["pi1", "pi2", "pi3"]
+    return [
+        testinfra.get_host(f"ansible://{n}", ansible_inventory=inventory).ansible.get_variables()[
+            "ansible_host"
+        ]
+        for n in names
+    ]
+
+
+def get(address, name, path="/"):
+    """One HTTPS request to a node's address for `name` (SNI and Host), trusting only the CA."""
+    context = ssl.create_default_context(cafile=CA)
+    request = f"GET {path} HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n"
+    with (
+        socket.create_connection((address, 443), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname=name) as tls,
+    ):
+        tls.sendall(request.encode())
+        data = b""
+        while chunk := tls.recv(65536):
+            data += chunk
+    return int(data.split(b" ", 2)[1]), data
+
+
+@pytest.fixture
+def manager(host):
+    if host.backend.get_hostname() != "pi1":
+        pytest.skip("changes to the stack run once, from the manager's test")
+    return host
+
+
+def test_bad_inputs_fail_before_any_host_changes(manager):
+    cases = {
+        "is already served": [DEMO, dict(DEMO)],
+        "caddy_php_image is empty": [DEMO],
+        "is not a host name": [{"name": "not a name", "src": "demo"}],
+    }
+    for expected, sites in cases.items():
+        extra = {"caddy_sites": sites}
+        if expected == "caddy_php_image is empty":
+            extra["caddy_php_image"] = ""
+        run = converge(manager, extra)
+        assert run.returncode != 0, run.stdout
+        assert expected in run.stdout + run.stderr
+        assert "changed=0" in run.stdout and "changed=1" not in run.stdout
+
+
+def test_broken_config_is_rejected_and_the_site_keeps_serving(manager):
+    version = "docker service inspect web_caddy --format '{{.Version.Index}}'"
+    with manager.sudo():
+        before = manager.check_output(version)
+    run = converge(manager, {"caddy_acme_email": "admin@example.org and more"})
+    assert run.returncode != 0
+    assert "Caddy rejects the Caddyfile" in run.stdout + run.stderr
+    with manager.sudo():
+        after = manager.check_output(version)
+    assert after == before, "the service must not have been touched"
+    for address in addresses(manager):
+        assert get(address, SITE)[0] == 200
+
+
+def test_site_change_rolls_out_without_failed_requests(manager):
+    """Add a site under light load: host-mode ports restart one node's Caddy at a
+    time (stop-first), so the client does what browsers do with several
+    addresses for a name: on a refused or reset connection it tries the next
+    node. No request may fail on every node."""
+    nodes = addresses(manager)
+    outcomes = {"ok": 0, "retried": 0, "failed": 0}
+    stop = threading.Event()
+
+    def load():
+        turn = 0
+        deadline = time.monotonic() + 240  # bounded whatever happens
+        while not stop.is_set() and time.monotonic() < deadline and sum(outcomes.values()) < 5000:
+            turn += 1
+            for attempt in range(len(nodes)):
+                try:
+                    status, _ = get(nodes[(turn + attempt) % len(nodes)], SITE, "/style.css")
+                except OSError:
+                    continue
+                if status == 200:
+                    outcomes["retried" if attempt else "ok"] += 1
+                    break
+            else:
+                outcomes["failed"] += 1
+            time.sleep(0.05)
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    try:
+        run = converge(manager, {"caddy_sites": [DEMO, {"name": "two.pifleet.lan", "src": "demo"}]})
+    finally:
+        stop.set()
+        worker.join()
+    assert run.returncode == 0, run.stdout[-3000:]
+    print(f"requests during the rollout: {outcomes}")
+    assert outcomes["failed"] == 0, outcomes
+    assert outcomes["ok"] > 0, outcomes
+    for address in nodes:
+        assert get(address, "two.pifleet.lan", "/style.css")[0] == 200
+    # Back to the scenario's sites for whatever runs next.
+    assert converge(manager, {}).returncode == 0
