@@ -1,0 +1,55 @@
+"""An engine that came with the OS (HypriotOS) is configured, never replaced."""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+
+def test_the_preinstalled_engine_runs(host):
+    assert host.service("docker").is_running
+    assert host.service("docker").is_enabled
+    assert host.package("docker.io").version.startswith("20.10")
+    with host.sudo():
+        info = json.loads(host.check_output("docker info --format '{{json .}}'"))
+    assert info["ServerVersion"].startswith("20.10")
+    assert info["LoggingDriver"] == "json-file"
+
+
+def test_no_second_engine_and_no_docker_source(host):
+    for pkg in ("docker-ce", "docker-ce-cli", "containerd.io", "python3-debian"):
+        assert not host.package(pkg).is_installed, pkg
+    assert not host.file("/etc/apt/sources.list.d/docker.sources").exists
+
+
+def test_configured(host):
+    config = json.loads(host.file("/etc/docker/daemon.json").content_string)
+    assert config["log-opts"] == {"max-size": "10m", "max-file": "3"}
+    assert "docker" in host.user("pi").groups
+    assert host.run("docker ps").rc == 0
+    assert host.package("python3-docker").is_installed
+
+
+def test_restarted_once_for_the_new_daemon_json(host):
+    # Started at boot, restarted once by the handler when daemon.json appeared;
+    # the idempotence run, check mode and the refused input restarted nothing.
+    with host.sudo():
+        log = host.check_output("journalctl -u docker.service -o cat --no-pager")
+    starts = [line for line in log.splitlines() if line.startswith("Started ")]
+    assert len(starts) == 2, starts
+
+
+def test_check_mode_on_converged_node_changes_nothing():
+    inventory = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent
+    playbook = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml"
+    run = subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), "--check", "--diff", str(playbook)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.M)
+    assert recap, run.stdout[-3000:]
+    assert all(changed == "0" for _, changed in recap), recap

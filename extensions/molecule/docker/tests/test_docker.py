@@ -1,0 +1,84 @@
+"""Debian's docker.io installed and configured by the docker role (source: distro)."""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ENGINE = {"pi1": "26.1", "pi2": "20.10"}
+
+
+@pytest.fixture
+def name(host):
+    return host.backend.get_hostname()
+
+
+def test_engine_active_and_enabled(host):
+    svc = host.service("docker")
+    assert svc.is_running
+    assert svc.is_enabled
+
+
+def test_docker_io_from_debian_not_docker_ce(host, name):
+    assert host.package("docker.io").is_installed
+    assert host.package("docker.io").version.startswith(ENGINE[name])
+    assert not host.package("docker-ce").is_installed
+    assert not host.file("/etc/apt/sources.list.d/docker.sources").exists
+
+
+def test_docker_info_overlay2(host, name):
+    with host.sudo():
+        info = json.loads(host.check_output("docker info --format '{{json .}}'"))
+    # Each node has its own /var/lib/docker volume: no vfs fallback.
+    assert info["Driver"] == "overlay2"
+    assert info["ServerVersion"].startswith(ENGINE[name])
+    assert info["LoggingDriver"] == "json-file"
+
+
+def test_daemon_json_rotates_logs(host):
+    config = json.loads(host.file("/etc/docker/daemon.json").content_string)
+    # max-file comes from the scenario as an int and must be written as a string.
+    assert config == {"log-driver": "json-file", "log-opts": {"max-size": "10m", "max-file": "2"}}
+    assert host.file("/etc/docker/daemon.json").mode == 0o644
+
+
+def test_user_in_docker_group_runs_docker_without_sudo(host):
+    assert "docker" in host.user("pi").groups
+    # testinfra logs in as pi (a fresh login: new groups apply)
+    assert host.user().name == "pi"
+    assert host.run("docker ps").rc == 0
+
+
+def test_python3_docker_from_apt_talks_to_the_engine(host):
+    assert host.package("python3-docker").is_installed
+    code = 'import docker; print(docker.from_env(version="auto").version()["Version"])'
+    out = host.check_output(f"python3 -c '{code}'")
+    assert re.match(r"^\d+\.\d+", out)
+    assert not host.exists("pip3") or "docker" not in host.run("pip3 list 2>/dev/null").stdout
+
+
+def test_apt_get_update_ran_once(host):
+    # prepare logs every apt-get update: the cold converge needs exactly one
+    # (empty lists on a fresh node); check mode, the idempotence run and the
+    # refused inputs add none.
+    log = host.file("/var/log/apt-updates.log")
+    assert log.exists
+    assert len(log.content_string.split()) == 1
+
+
+def test_check_mode_on_converged_nodes_changes_nothing():
+    inventory = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent
+    playbook = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml"
+    run = subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), "--check", "--diff", str(playbook)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.M)
+    assert recap, run.stdout[-3000:]
+    assert all(changed == "0" for _, changed in recap), recap

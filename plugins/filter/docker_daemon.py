@@ -1,0 +1,45 @@
+# Copyright: pifleet developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the docker role uses to build and check daemon.json.
+
+- ``defaults | pifleet.swarm.docker_daemon_config(options)``: the merged daemon.json
+  (options over defaults, recursively; ``null`` removes a key; another ``log-driver``
+  drops the default ``log-opts``; ``log-opts`` values made strings).
+- ``config | pifleet.swarm.docker_daemon_problems(swarm_member)``: messages for what
+  cannot work (e.g. ``live-restore`` on a Swarm node); empty when all is well.
+- ``text | pifleet.swarm.docker_dockerd_version``: the version from ``dockerd --version``.
+- ``version | pifleet.swarm.docker_can_validate``: whether that dockerd has ``--validate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.pifleet.swarm.plugins.module_utils._docker_daemon import (
+    can_validate,
+    merge,
+    parse_dockerd_version,
+    problems,
+)
+
+
+def docker_daemon_config(defaults, options):
+    for name, value in (("docker_daemon_defaults", defaults), ("docker_daemon_options", options)):
+        if not isinstance(value, Mapping):
+            raise AnsibleFilterError(f"{name} must be a mapping, got {type(value).__name__}")
+    return merge(defaults, options)
+
+
+def docker_daemon_problems(config, swarm_member):
+    return problems(config, swarm_member=bool(swarm_member))
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "docker_daemon_config": docker_daemon_config,
+            "docker_daemon_problems": docker_daemon_problems,
+            "docker_dockerd_version": parse_dockerd_version,
+            "docker_can_validate": can_validate,
+        }

@@ -1,0 +1,115 @@
+# Copyright: pifleet developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""daemon.json: merge the user's options over the role's defaults, and find what cannot work.
+
+Pure functions (no Ansible imports) so they are tested on their own and shared by
+the filter plugin that the docker role calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def merge(defaults: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``options`` over ``defaults``, recursing into dicts.
+
+    - A key set to ``None`` in ``options`` removes it (how a user drops a default).
+    - When ``options`` picks another ``log-driver`` and says nothing about ``log-opts``,
+      the default ``log-opts`` are dropped: they belong to the default driver, and
+      dockerd refuses to start on options its driver does not know (``max-file`` on
+      journald, for example).
+    """
+    result: dict[str, Any] = {}
+    for key, value in defaults.items():
+        result[key] = _copy(value)
+    driver_changed = "log-driver" in options and options["log-driver"] != defaults.get("log-driver")
+    if driver_changed and "log-opts" not in options:
+        result.pop("log-opts", None)
+    for key, value in options.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
+            result[key] = merge(result[key], value)
+        else:
+            result[key] = _copy(value)
+    return normalise(result)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _copy(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def normalise(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Make YAML-typed values what dockerd expects.
+
+    ``log-opts`` values must be JSON strings (dockerd refuses ``"max-file": 3``),
+    but YAML users naturally write ``max-file: 3``.
+    """
+    result = dict(config)
+    opts = result.get("log-opts")
+    if isinstance(opts, Mapping):
+        result["log-opts"] = {k: _as_str(v) for k, v in opts.items()}
+    return result
+
+
+def _as_str(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def problems(config: Mapping[str, Any], *, swarm_member: bool) -> list[str]:
+    """What in a daemon.json cannot work on this node, as messages naming the option."""
+    found = []
+    live_restore = config.get("live-restore")
+    if live_restore is not None and not isinstance(live_restore, bool):
+        found.append(
+            f"docker_daemon_options: live-restore must be true or false, got {live_restore!r}"
+        )
+    if live_restore is True and swarm_member:
+        found.append(
+            "docker_daemon_options: live-restore: true is incompatible with Docker Swarm "
+            "mode, and this node is in a Swarm group (docker_swarm_groups): dockerd "
+            "refuses to start with both. Drop live-restore for Swarm nodes."
+        )
+    opts = config.get("log-opts")
+    if opts is not None and not isinstance(opts, Mapping):
+        found.append("docker_daemon_options: log-opts must be a mapping of strings")
+    elif isinstance(opts, Mapping):
+        bad = sorted(k for k, v in opts.items() if not isinstance(v, str))
+        if bad:
+            found.append(
+                "docker_daemon_options: log-opts values must be strings or numbers, "
+                f"not lists or mappings: {', '.join(bad)}"
+            )
+    return found
+
+
+def can_validate(version: str | None) -> bool:
+    """Whether this dockerd has ``--validate`` (Engine 23.0 and later; not 20.10)."""
+    if not version:
+        return False
+    head = version.strip().split(".")
+    try:
+        return int(head[0]) >= 23
+    except ValueError:
+        return False
+
+
+def parse_dockerd_version(text: str | None) -> str:
+    """``Docker version 26.1.5+dfsg1, build a72d7cd`` -> ``26.1.5+dfsg1``; '' if unknown."""
+    if not text:
+        return ""
+    words = text.replace(",", " ").split()
+    for i, word in enumerate(words[:-1]):
+        if word == "version":
+            return words[i + 1]
+    return ""
