@@ -164,6 +164,10 @@ write_inventory() {  # from the running containers of this lab
     echo "    ansible_python_interpreter: /usr/bin/python3"
     echo "    # Lab nodes share the host's kernel: boot_id survives their reboot, PID 1's start time does not."
     echo "    node_reboot_boot_time_command: cut -d' ' -f22 /proc/1/stat"
+    echo "    # Offline: Docker's own apt repository is out of reach, Debian's docker.io is not."
+    echo "    docker_engine_source: distro"
+    echo "    # Where the web stack's CA root lands, for curl --cacert."
+    echo "    caddy_root_ca_dest: $LAB_OUT/root-ca.crt"
     echo "  children:"
     echo "    swarm_managers:"
     group_hosts swarm_managers

@@ -1,0 +1,33 @@
+"""What each node is after site.yml: a booted Pi-like host with a healthy engine."""
+
+
+def test_systemd_runs_and_nothing_failed(host):
+    state = host.run("systemctl is-system-running").stdout.strip()
+    failed = host.run("systemctl --failed --no-legend --plain").stdout
+    assert state == "running", f"systemd is {state}; failed units:\n{failed}"
+
+
+def test_sshd_and_python(host):
+    assert host.service("ssh").is_running
+    assert host.run("python3 -c 'import apt, docker'").rc == 0
+
+
+def test_memory_cgroup_on_the_kernel_command_line(host):
+    line = host.file("/boot/firmware/cmdline.txt").content_string
+    assert line.count("\n") == 1
+    assert line.split().count("cgroup_enable=memory") == 1
+
+
+def test_engine_is_healthy_on_overlay2(host):
+    with host.sudo():
+        assert host.service("docker").is_running
+        driver = host.check_output("docker info --format '{{.Driver}}'")
+        swarm = host.check_output("docker info --format '{{.Swarm.LocalNodeState}}'")
+    assert driver == "overlay2"
+    assert swarm == "active"
+
+
+def test_the_images_are_on_every_node(host):
+    with host.sudo():
+        for ref in ("pifleet/caddy:2", "pifleet/php-fpm:8"):
+            assert host.run(f"docker image inspect {ref}").rc == 0, ref
