@@ -63,7 +63,7 @@ demo: venv lab-up ## from nothing to the site on a 3-node lab, then how to reach
 .PHONY: lint
 lint: venv ## ansible-lint (production), ruff check + format, yamllint
 	yamllint --strict .
-	shellcheck -x lab/*.sh lab/node/lab-init tests/collection/check.sh .ci/run
+	shellcheck -x lab/*.sh lab/node/lab-init lab/node/rootfs/usr/local/sbin/lab-seed-images tests/collection/check.sh .ci/run extensions/molecule/*/files/*.sh
 	ruff check .
 	ruff format --check .
 	ansible-lint --strict

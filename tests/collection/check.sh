@@ -32,7 +32,8 @@ cd "$work"
 
 ansible-doc pifleet.swarm.node_facts | grep 'cmdline_paths' >/dev/null ||
   { echo "FAIL: ansible-doc pifleet.swarm.node_facts does not render" >&2; exit 1; }
-for role in $(ls "$work/collections/ansible_collections/pifleet/swarm/roles"); do
+for dir in "$work"/collections/ansible_collections/pifleet/swarm/roles/*/; do
+  role=$(basename "$dir")
   ansible-doc -t role "pifleet.swarm.$role" | grep "${role}_" >/dev/null ||
     { echo "FAIL: ansible-doc -t role pifleet.swarm.$role does not render" >&2; exit 1; }
 done
