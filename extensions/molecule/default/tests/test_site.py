@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 
+import h3
 import pytest
 import testinfra
 
@@ -41,6 +42,25 @@ def test_static_file_has_its_content_type(host):
     assert code == 200
     assert ctype.startswith("text/css")
     assert "Raspberry red" in body
+
+
+def test_http3_answers_over_udp_with_the_stack_certificate(host):
+    # QUIC on 443/udp (caddy_http3), verified against the stack's root only.
+    address = host.ansible.get_variables()["ansible_host"]
+    status, headers, body = h3.get(address, SITE, "/style.css", cafile=CA)
+    assert status == 200
+    assert headers[b"content-type"].startswith(b"text/css")
+    assert b"Raspberry red" in body
+
+
+def test_https_advertises_http3(host):
+    # Browsers find HTTP/3 through Alt-Svc on their first HTTPS answer.
+    address = host.ansible.get_variables()["ansible_host"]
+    cmd = ["curl", "-sS", "-o", "/dev/null", "-D", "-", "--max-time", "10", "--cacert", CA]
+    cmd += ["--resolve", f"{SITE}:443:{address}", f"https://{SITE}/"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert 'h3=":443"' in out.stdout.lower(), out.stdout
 
 
 def test_http_redirects_to_https(host):
