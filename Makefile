@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
+# One venv, one host engine and one 2-core machine: targets share all three,
+# so `make -j` must not run them side by side.
+.NOTPARALLEL:
 
 PYTHON ?= python3
 VENV := .venv
