@@ -1,0 +1,28 @@
+"""Fixtures every scenario's testinfra verify can use (pytest finds this file
+above each scenario's tests/ directory, since the repository is its rootdir)."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def check_mode_recap():
+    """Run the scenario's converge.yml again with --check --diff on the converged
+    nodes and return the recap as {host: changed count}. A converged fleet must
+    predict no change, and check mode itself must not fail."""
+    inventory = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent
+    playbook = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml"
+    run = subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), "--check", "--diff", str(playbook)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.MULTILINE)
+    assert recap, run.stdout[-3000:]
+    return {host: int(changed) for host, changed in recap}
