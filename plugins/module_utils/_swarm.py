@@ -68,6 +68,29 @@ def validate_labels(host: str, labels) -> list[str]:
     return errors
 
 
+AVAILABILITIES = ("active", "pause", "drain")
+
+
+def validate_host_vars(host: str, availability, interface) -> list[str]:
+    """Errors in one host's swarm_node_availability and swarm_advertise_interface.
+
+    argument_specs checks them too, but per host: a host it refuses only drops
+    out of the play, which the role could not tell from a host that is down.
+    Checked on the controller for every listed host, a bad value stops the run.
+    """
+    errors = []
+    if availability is not None and availability not in AVAILABILITIES:
+        errors.append(
+            f"{host}: swarm_node_availability must be one of {', '.join(AVAILABILITIES)}, "
+            f"got {availability!r}"
+        )
+    if interface is not None and not isinstance(interface, str):
+        errors.append(
+            f"{host}: swarm_advertise_interface must be an interface name, got {interface!r}"
+        )
+    return errors
+
+
 def host_state(info: dict | None, addr: str | None = None) -> dict:
     """The part of one host's `docker info` the plan reads."""
     info = info or {}
@@ -110,12 +133,26 @@ def bootstrap(managers: list[str], hosts: dict[str, dict]) -> dict:
     """Which listed manager leads this run.
 
     The first listed manager that already manages a Swarm is used (its Swarm is
-    adopted); with none, the first listed manager not in any Swarm inits one.
+    adopted); with none, the first listed manager not in any Swarm inits one,
+    but only when every listed manager answered: a manager that is down may be
+    the one that holds the Swarm, and a second Swarm would split the fleet.
     """
     for name in managers:
         h = hosts.get(name)
         if h and h["is_manager"] and h["state"] == "active":
             return {"host": name, "existing": True, "cluster_id": h["cluster_id"], "error": ""}
+    missing = [name for name in managers if name not in hosts]
+    if missing:
+        return {
+            "host": "",
+            "existing": False,
+            "cluster_id": "",
+            "error": (
+                "no reachable manager manages a Swarm, and listed manager(s) "
+                f"{', '.join(missing)} did not answer: one of them may hold the Swarm, so no "
+                "new one is made; bring them back (or take them out of the managers group)"
+            ),
+        }
     for name in managers:
         h = hosts.get(name)
         if h and h["state"] == "inactive":

@@ -12,6 +12,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._swarm import (
     quorum,
     summary,
     validate_groups,
+    validate_host_vars,
     validate_labels,
 )
 
@@ -148,6 +149,44 @@ def test_bootstrap_error_when_no_manager_can_lead():
     hosts = hosts_of(pi1=info("w1", "active", False))
     boot = bootstrap(["pi1"], hosts)
     assert boot["host"] == "" and "pi1" in boot["error"]
+
+
+def test_bootstrap_never_inits_while_a_listed_manager_is_down():
+    # pi1 may hold the Swarm: making a new one on pi2 would split the fleet.
+    hosts = hosts_of(pi2=info(name="pi2"), pi3=info(name="pi3"))
+    boot = bootstrap(["pi1", "pi2"], hosts)
+    assert boot["host"] == ""
+    assert "pi1 did not answer" in boot["error"] and "no new one is made" in boot["error"]
+
+
+def test_bootstrap_adopts_the_swarm_of_a_reachable_manager_while_another_is_down():
+    hosts = hosts_of(pi2=info("id2", "active", True, CLUSTER, "pi2"), pi4=info(name="pi4"))
+    boot = bootstrap(["pi1", "pi2", "pi3"], hosts)
+    assert boot == {"host": "pi2", "existing": True, "cluster_id": CLUSTER, "error": ""}
+
+
+@pytest.mark.parametrize(
+    ("availability", "interface", "fragment"),
+    [
+        (
+            "paused",
+            None,
+            "swarm_node_availability must be one of active, pause, drain, got 'paused'",
+        ),
+        ("", None, "swarm_node_availability must be one of"),
+        (None, ["eth0"], "swarm_advertise_interface must be an interface name, got ['eth0']"),
+        (None, 7, "swarm_advertise_interface must be an interface name"),
+    ],
+)
+def test_validate_host_vars_names_host_and_variable(availability, interface, fragment):
+    errors = validate_host_vars("pi4", availability, interface)
+    assert len(errors) == 1 and errors[0].startswith("pi4: ") and fragment in errors[0]
+
+
+def test_validate_host_vars_accepts_defaults_and_good_values():
+    assert validate_host_vars("pi4", None, None) == []
+    assert validate_host_vars("pi4", "drain", "wlan0") == []
+    assert validate_host_vars("pi4", "active", "") == []
 
 
 def test_first_run_inits_and_joins_everyone():
@@ -333,7 +372,10 @@ def test_summary_names_nodes_by_inventory():
 def test_filters_are_registered():
     names = set(FilterModule().filters())
     assert {"swarm_plan", "swarm_bootstrap", "swarm_labels", "swarm_input_errors"} <= names
-    errs = FilterModule().filters()["swarm_input_errors"](
-        ["pi1"], ["pi1"], "m", "w", {"pi1": {"bad key": "x"}}
-    )
+    filters = FilterModule().filters()
+    errs = filters["swarm_input_errors"](["pi1"], ["pi1"], "m", "w", {"pi1": {"bad key": "x"}})
     assert len(errs) == 2
+    host_vars = filters["swarm_host_vars"]({"swarm_node_availability": "off"})
+    assert host_vars == {"availability": "off", "interface": None}
+    errs = filters["swarm_input_errors"](["pi1"], [], "m", "w", {}, vars_by_host={"pi9": host_vars})
+    assert errs == ["pi9: swarm_node_availability must be one of active, pause, drain, got 'off'"]

@@ -64,9 +64,13 @@ def play(playbook, *args, inventory=None, log_path=None) -> subprocess.Completed
     )
 
 
-def case(managers, workers, *args, labels=None, log_path=None) -> subprocess.CompletedProcess:
-    """Converge the lab regrouped: these managers and workers (see case.yml)."""
+def case(
+    managers, workers, *args, labels=None, availability=None, log_path=None
+) -> subprocess.CompletedProcess:
+    """Converge the lab regrouped: these managers and workers (see case.yml), with
+    per-host swarm_node_labels and swarm_node_availability."""
     data = {"case_managers": managers, "case_workers": workers, "case_labels": labels or {}}
+    data["case_availability"] = availability or {}
     return play(
         SCENARIO / "case.yml",
         "-e",

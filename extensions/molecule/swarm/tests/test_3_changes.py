@@ -124,6 +124,19 @@ def test_bad_input_fails_before_any_change(managers, workers, args, labels, mess
     assert snapshot() == before
 
 
+def test_one_hosts_bad_variable_stops_every_host():
+    # argument_specs refuses pi3 alone; the role must not take that for a node
+    # that is down and go on with the others.
+    before = snapshot()
+    result = case(["pi1", "pi2"], ["pi3"], availability={"pi3": "gone"})
+    assert result.returncode != 0
+    message = "pi3: swarm_node_availability must be one of active, pause, drain, got 'gone'"
+    assert message in result.stdout
+    assert "not reached this run" not in result.stdout
+    assert set(recap_changed(result.stdout).values()) <= {0}
+    assert snapshot() == before
+
+
 def test_add_a_fourth_node():
     node_exec("pi4", "docker", "swarm", "leave", "--force", check=False)
     ok(case(["pi1", "pi2"], ["pi3", "pi4"], labels={"pi4": {"zone": "shelf-b"}}))
