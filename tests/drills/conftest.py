@@ -1,0 +1,482 @@
+"""Fault drills on a lab of 3 managers and 1 worker: the session's lab, the
+runner every drill uses, and the report (build/drills/report.{md,json}).
+
+Every ansible-playbook the drills run goes through `run()`: its stdout and
+stderr land in build/drills/logs/, with ANSIBLE_LOG_PATH and a jsonfile fact
+cache under build/drills/ too, so drill 8 can read everything a run wrote on
+the controller.
+
+The swarm scenario's helpers (environment, node list, recap parsing) are
+reused from extensions/molecule/swarm/tests/conftest.py, pointed at this lab.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+LAB_NAME = "pifleet-lab-drills"
+LAB_OUT = REPO / "build" / "lab" / LAB_NAME
+INVENTORY = LAB_OUT / "inventory.yml"
+CA = LAB_OUT / "root-ca.crt"
+OUT = REPO / "build" / "drills"
+LOGS = OUT / "logs"
+ANSIBLE_LOG = OUT / "ansible.log"
+FACT_CACHE = OUT / "facts"
+SITE = "demo.pifleet.lan"
+MANAGERS = ("pi1", "pi2", "pi3")
+WORKERS = ("pi4",)
+NODES = MANAGERS + WORKERS
+# The stack's services and how many tasks each wants: Caddy is global in host
+# mode (one per node, see caddy_publish_mode), PHP-FPM has caddy_php_replicas.
+SERVICES = {"web_caddy": len(NODES), "web_php": 2}
+
+
+def _swarm_helpers():
+    path = REPO / "extensions" / "molecule" / "swarm" / "tests" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("pifleet_swarm_scenario_helpers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # Its node_exec() and swarm_nodes() address the containers of lab LAB.
+    module.LAB = LAB_NAME
+    return module
+
+
+swarm = _swarm_helpers()
+recap_changed = swarm.recap_changed
+node_exec = swarm.node_exec
+
+
+# --- waiting -------------------------------------------------------------------------------
+
+
+def wait_for(what: str, probe: Callable[[], object], timeout: float, every: float = 1.0):
+    """Poll probe() until it returns something truthy; fail naming `what` after timeout s."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while True:
+        try:
+            last = probe()
+        except (subprocess.SubprocessError, OSError, ValueError, KeyError) as err:
+            last = err
+        else:
+            if last:
+                return last
+        if time.monotonic() >= deadline:
+            pytest.fail(f"{what}: not within {timeout:.0f} s (last: {last!r})")
+        time.sleep(every)
+
+
+# --- running ansible ----------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    argv: list[str]
+    rc: int
+    output: str
+    seconds: float
+    log: Path
+    killed: bool = False
+
+    def recap(self) -> dict[str, dict[str, int]]:
+        """host -> {ok, changed, unreachable, failed, ...} from the PLAY RECAP."""
+        out: dict[str, dict[str, int]] = {}
+        for line in self.output.splitlines():
+            parts = line.split()
+            if len(parts) > 2 and parts[1] == ":" and parts[2].startswith("ok="):
+                out[parts[0]] = {k: int(v) for k, v in (p.split("=") for p in parts[2:])}
+        return out
+
+
+_counter = {"n": 0}
+
+
+def run(
+    name: str,
+    *args: str,
+    playbook: str | Path | None = "playbooks/site.yml",
+    inventory: list[Path] | None = None,
+    timeout: float = 900,
+    on_line: Callable[[str, subprocess.Popen], None] | None = None,
+    adhoc: bool = False,
+) -> Run:
+    """ansible-playbook (or `ansible`, adhoc=True) on the drills lab.
+
+    stdout and stderr go to build/drills/logs/NN-name.log as they come. on_line(line, proc)
+    sees each line, so a drill can act mid-run (pause a node, kill the run).
+    """
+    _counter["n"] += 1
+    LOGS.mkdir(parents=True, exist_ok=True)
+    FACT_CACHE.mkdir(parents=True, exist_ok=True)
+    log = LOGS / f"{_counter['n']:02d}-{name}.log"
+    invs = [str(p) for p in inventory or [INVENTORY]]
+    if adhoc:
+        argv = ["ansible", *(a for i in invs for a in ("-i", i)), *args]
+    else:
+        argv = ["ansible-playbook", *(a for i in invs for a in ("-i", i)), str(playbook), *args]
+    env = swarm.env(
+        ANSIBLE_LOG_PATH=str(ANSIBLE_LOG),
+        ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile",
+        ANSIBLE_CACHE_PLUGIN_CONNECTION=str(FACT_CACHE),
+        ANSIBLE_TIMEOUT="30",
+    )
+    start = time.monotonic()
+    lines: list[str] = []
+    # A session of its own: a drill that kills the run kills its whole group
+    # (workers and SSH clients), as a closed laptop would.
+    proc = subprocess.Popen(
+        argv,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    killed = threading.Event()
+
+    def guard():
+        # The bound on every run: kill the group when it outlives `timeout`.
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            killed.set()
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    watchdog = threading.Thread(target=guard, daemon=True)
+    watchdog.start()
+    with log.open("w", encoding="utf-8") as sink:
+        sink.write("$ " + " ".join(argv) + "\n")
+        try:
+            for line in proc.stdout:
+                sink.write(line)
+                sink.flush()
+                lines.append(line)
+                if on_line:
+                    on_line(line, proc)
+        except BaseException:
+            # A drill's action failed mid-run: the run must not go on unseen
+            # next to the following drills.
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+    rc = proc.wait()
+    watchdog.join(timeout=5)
+    return Run(argv, rc, "".join(lines), time.monotonic() - start, log, killed.is_set())
+
+
+def ok(result: Run) -> Run:
+    assert result.rc == 0, f"{result.log}: rc={result.rc}\n{result.output[-4000:]}"
+    return result
+
+
+def assert_unchanged(result: Run):
+    """changed=0 on every host of the recap (an idempotent run)."""
+    recap = result.recap()
+    assert recap, f"{result.log}: no PLAY RECAP"
+    changed = {h: r["changed"] for h, r in recap.items() if r["changed"]}
+    assert not changed, f"{result.log}: changed on {changed}"
+
+
+# --- the lab ----------------------------------------------------------------------------
+
+
+def lab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(REPO / "lab" / "lab.sh"), *args],
+        env={**os.environ, "LAB_NAME": LAB_NAME, "LAB_MANAGERS": "3", "LAB_IMAGE": "trixie"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+
+
+def container(host: str) -> str:
+    return f"{LAB_NAME}-{host}"
+
+
+def docker(*argv: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["docker", *argv], capture_output=True, text=True, timeout=timeout, check=check
+    )
+
+
+def address(host: str) -> str:
+    nodes = json.loads((LAB_OUT / "nodes.json").read_text())
+    return next(n["address"] for n in nodes if n["host"] == host)
+
+
+SSH_OPTS = ("-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "StrictHostKeyChecking=no")
+SSH_OPTS += ("-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR")
+
+
+def ssh_ready(host: str) -> bool:
+    """The node answers over SSH as pi, with sudo: what Ansible needs of it."""
+    key = str(LAB_OUT / "id_ed25519")
+    probe = subprocess.run(
+        ["ssh", "-i", key, *SSH_OPTS, f"pi@{address(host)}", "sudo", "-n", "true"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    return probe.returncode == 0
+
+
+def swarm_nodes(manager: str = "pi1") -> dict:
+    """hostname -> {id, role, status, availability, reachability, leader, labels}."""
+    return swarm.swarm_nodes(manager)
+
+
+def services(manager: str = "pi1") -> dict[str, tuple[int, int]]:
+    """service -> (running, wanted) as `docker service ls` counts them."""
+    out = node_exec(manager, "docker", "service", "ls", "--format", "{{.Name}} {{.Replicas}}")
+    result = {}
+    for line in out.stdout.splitlines():
+        name, replicas = line.split()[:2]
+        running, wanted = replicas.split("/")
+        result[name] = (int(running), int(wanted))
+    return result
+
+
+def https(host: str, path: str = "/", name: str = SITE) -> tuple[int, str]:
+    """One HTTPS request to a node for `name`, trusting only the stack's root CA."""
+    cmd = ["curl", "-sS", "--max-time", "5", "--resolve", f"{name}:443:{address(host)}"]
+    cmd += ["--cacert", str(CA), "-o", "-", "-w", "\n%{http_code}", f"https://{name}{path}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=15, check=False)
+    if out.returncode != 0:
+        return 0, out.stderr.strip()
+    body, _, code = out.stdout.rpartition("\n")
+    return int(code), body
+
+
+def site_answers(host: str) -> bool:
+    """The PHP page really runs PHP on this node (Caddy and a PHP-FPM task reached)."""
+    code, body = https(host)
+    return code == 200 and "Answered by" in body and "<?php" not in body
+
+
+def fleet_problems(manager: str = "pi1") -> list[str]:
+    """What keeps the fleet from being whole: nodes, managers, services, the site."""
+    problems = []
+    nodes = swarm_nodes(manager)
+    for host in NODES:
+        n = nodes.get(host)
+        if not n or n["status"] != "ready" or n["availability"] != "active":
+            problems.append(f"{host} not ready/active in the Swarm: {n}")
+        elif n["role"] != ("manager" if host in MANAGERS else "worker"):
+            problems.append(f"{host} is a {n['role']}")
+        elif host in MANAGERS and n["reachability"] != "reachable":
+            problems.append(f"manager {host} is {n['reachability']}")
+    extra = sorted(set(nodes) - set(NODES))
+    if extra:
+        problems.append(f"node entries the inventory does not list: {extra}")
+    have = services(manager)
+    for service, wanted in SERVICES.items():
+        if have.get(service) != (wanted, wanted):
+            problems.append(f"{service} runs {have.get(service)} (want {wanted}/{wanted})")
+    problems += [f"no HTTPS answer from {h}" for h in NODES if not site_answers(h)]
+    return problems
+
+
+def wait_fleet_whole(timeout: float = 120, manager: str = "pi1") -> None:
+    wait_for("the fleet whole again", lambda: not fleet_problems(manager), timeout, every=3)
+
+
+def lab_nodes_running() -> None:
+    """Undo what a drill may have left when it failed: paused or stopped nodes."""
+    for host in NODES:
+        state = docker("inspect", "-f", "{{.State.Status}}", container(host), check=False)
+        if state.stdout.strip() == "paused":
+            docker("unpause", container(host))
+        elif state.stdout.strip() == "exited":
+            docker("start", container(host))
+    for host in NODES:
+        wait_for(f"{host} answers over SSH", lambda h=host: ssh_ready(h), 180, every=2)
+
+
+def restart_stuck_engines() -> None:
+    """An engine that runs but that the managers see down ("heartbeat failure") stays so
+    until it restarts (drill 6 met it after a reboot); the operator's remedy, so that the
+    next drill starts whole. Only after a drill, never inside one."""
+    nodes = swarm_nodes()
+    for host in NODES:
+        fmt = "{{.Swarm.LocalNodeState}}"
+        local = node_exec(host, "docker", "info", "--format", fmt, check=False)
+        if nodes.get(host, {}).get("status") == "down" and local.stdout.strip() == "active":
+            node_exec(host, "systemctl", "restart", "docker")
+
+
+# --- session fixture ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fleet():
+    """A fresh lab of 4 nodes (3 managers), site.yml converged once; torn down at the end."""
+    # Drill 8 reads everything under OUT: only this session's runs may be there.
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    # DRILLS_REUSE_LAB=1 (while writing drills): a lab this fixture left up
+    # with DRILLS_KEEP_LAB=1 is used as it is; the report says so.
+    reuse = os.environ.get("DRILLS_REUSE_LAB") == "1" and INVENTORY.exists()
+    start = time.monotonic()
+    try:
+        if reuse:
+            SESSION["reused_lab"] = True
+            lab_nodes_running()
+        else:
+            lab("up", "4")
+            SESSION["lab_up_s"] = round(time.monotonic() - start, 1)
+            converge = ok(run("converge", timeout=1500))
+            SESSION["converge_s"] = round(converge.seconds, 1)
+        wait_fleet_whole(180)
+        yield
+    finally:
+        if os.environ.get("DRILLS_KEEP_LAB") != "1":
+            lab("down")
+
+
+@pytest.fixture(autouse=True)
+def restore(request, fleet):
+    """Every drill starts and leaves the fleet whole, so drills stay independent."""
+    yield
+    if request.node.get_closest_marker("drill").args[0] == 8:
+        return
+    lab_nodes_running()
+    restart_stuck_engines()
+    if fleet_problems():
+        ok(run("restore", "-e", "swarm_force_rejoin=true", timeout=1500))
+        wait_fleet_whole(180)
+
+
+# --- report ------------------------------------------------------------------------------
+
+SESSION: dict = {}
+
+
+@dataclass
+class DrillRecord:
+    number: int
+    title: str
+    fault: str
+    survives: str
+    result: str = "not run"
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    cases: list[dict] = field(default_factory=list)
+    error: str = ""
+
+
+RECORDS: dict[int, DrillRecord] = {}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "short: the drills `make test` runs (1, 2, 7, 8)")
+    config.addinivalue_line(
+        "markers", "drill(number, title, fault, survives): one fault drill, for the report"
+    )
+
+
+def pytest_collection_modifyitems(session, config, items):
+    for item in items:
+        mark = item.get_closest_marker("drill")
+        if mark:
+            number, title = mark.args[:2]
+            RECORDS[number] = DrillRecord(
+                number, title, mark.kwargs["fault"], mark.kwargs["survives"]
+            )
+
+
+@pytest.fixture
+def record(request) -> DrillRecord:
+    """The drill's entry in the report; drills add notes and cases to it."""
+    return RECORDS[request.node.get_closest_marker("drill").args[0]]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    mark = item.get_closest_marker("drill")
+    report = outcome.get_result()
+    if not mark:
+        return
+    rec = RECORDS[mark.args[0]]
+    if report.when == "call":
+        rec.seconds = round(call.duration, 1)
+        rec.result = "pass" if report.passed else "FAIL"
+        if report.failed:
+            rec.error = (
+                str(call.excinfo.value).strip().splitlines()[0][:400] if call.excinfo else ""
+            )
+    elif report.failed:
+        rec.result = "FAIL" if rec.result != "not run" else f"ERROR ({report.when})"
+        rec.error = rec.error or str(report.longrepr).strip().splitlines()[-1][:400]
+
+
+def _markdown() -> str:
+    lines = [
+        "# Fault drills",
+        "",
+        f"Lab {LAB_NAME}: 3 managers (pi1-pi3) + 1 worker (pi4), trixie nodes; "
+        f"lab up {SESSION.get('lab_up_s', '-')} s, first site.yml "
+        f"{SESSION.get('converge_s', '-')} s, whole session {SESSION.get('total_s', '-')} s.",
+        "",
+        "| # | drill | fault | must survive | result | wall s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in sorted(RECORDS.values(), key=lambda r: r.number):
+        lines.append(
+            f"| {r.number} | {r.title} | {r.fault} | {r.survives} | {r.result} | {r.seconds} |"
+        )
+    for r in sorted(RECORDS.values(), key=lambda r: r.number):
+        if not (r.notes or r.cases or r.error):
+            continue
+        lines += ["", f"## {r.number}. {r.title}: {r.result}", ""]
+        lines += [f"- {n}" for n in r.notes]
+        if r.error:
+            lines.append(f"- failure: `{r.error}`")
+        if r.cases:
+            lines += ["", "| case | input | result | message |", "|---|---|---|---|"]
+            for c in r.cases:
+                msg = c["message"].replace("|", "\\|").replace("\n", " ")
+                lines.append(f"| {c['id']} | `{c['input']}` | {c['result']} | {msg} |")
+    return "\n".join(lines) + "\n"
+
+
+def pytest_sessionstart(session):
+    SESSION["start"] = time.monotonic()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not RECORDS:
+        return
+    SESSION["total_s"] = round(time.monotonic() - SESSION.pop("start", time.monotonic()), 1)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "report.md").write_text(_markdown(), encoding="utf-8")
+    data = {
+        "lab": LAB_NAME,
+        "session": SESSION,
+        "drills": [r.__dict__ for r in sorted(RECORDS.values(), key=lambda r: r.number)],
+    }
+    (OUT / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not RECORDS:
+        return
+    terminalreporter.section("fault drills (build/drills/report.md)")
+    for r in sorted(RECORDS.values(), key=lambda r: r.number):
+        terminalreporter.write_line(f"{r.number}  {r.result:<8} {r.seconds:>7} s  {r.title}")
