@@ -8,10 +8,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lab/lib.sh
 . "$here/lib.sh"
 
-# Host packages the lab uses: the engine, debootstrap for base images, and
-# qemu-user (binfmt) for the arm64 node image.
-packages=(docker.io debootstrap qemu-user-static binfmt-support)
-[ "${LAB_WITH_VM:-0}" = 1 ] && packages+=(qemu-system-arm qemu-utils e2fsprogs)
+# Host packages the lab uses: the engine, debootstrap for base images,
+# qemu-user (binfmt) for the ARM node images and the VM disk's chroot, and for
+# the aarch64 VMs (lab/vm.sh) QEMU's system emulator, qemu-img for their
+# overlays, mke2fs -d to pack the disk and fdtput to give them a Pi's
+# device-tree model.
+packages=(docker.io debootstrap qemu-user-static binfmt-support
+          qemu-system-arm qemu-utils e2fsprogs device-tree-compiler)
 
 missing=()
 for p in "${packages[@]}"; do
