@@ -21,7 +21,12 @@ N ?= 3
 LAB_NAME ?= pifleet-lab
 LAB_INVENTORY := build/lab/$(LAB_NAME)/inventory.yml
 COLLECTION_LINK := build/collections/ansible_collections/pifleet/swarm
-SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard extensions/molecule/*/molecule.yml))))
+# Every scenario but `vm` (the aarch64 VM under QEMU): `make test-arm` runs it.
+ARM_SCENARIOS := vm
+SCENARIOS ?= $(filter-out $(ARM_SCENARIOS),$(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard extensions/molecule/*/molecule.yml)))))
+# The bench: fleet sizes and how many A-B pairs per size (see bench/run.py).
+BENCH_RUNS ?= 3
+BENCH_NODES ?= 3 12
 
 .PHONY: help
 help: ## this list
@@ -54,8 +59,17 @@ lab-up: host ## start N lab nodes (default 3) and write build/lab/<name>/invento
 	LAB_NAME=$(LAB_NAME) lab/lab.sh up "$(N)"
 
 .PHONY: lab-down
-lab-down: ## remove every lab node, network and volume (and nothing else)
+lab-down: ## remove every lab node, network and volume, stop every lab VM (and nothing else)
 	lab/lab.sh down --all
+	lab/vm.sh down --all
+
+.PHONY: lab-arm-up
+lab-arm-up: host ## boot aarch64 VMs under QEMU (1, or N=2..3) and write build/lab/pifleet-lab-vm/inventory.yml
+	lab/vm.sh up "$(if $(filter command line,$(origin N)),$(N),1)"
+
+.PHONY: lab-arm-down
+lab-arm-down: ## stop the aarch64 VMs of lab-arm-up (by pid file) and drop their overlays
+	lab/vm.sh down
 
 .PHONY: demo
 demo: venv lab-up ## from nothing to the site on a 3-node lab, then how to reach it
@@ -66,7 +80,8 @@ demo: venv lab-up ## from nothing to the site on a 3-node lab, then how to reach
 .PHONY: lint
 lint: venv ## ansible-lint (production), ruff check + format, yamllint
 	yamllint --strict .
-	shellcheck -x lab/*.sh lab/node/lab-init lab/node/rootfs/usr/local/sbin/lab-seed-images tests/collection/check.sh .ci/run extensions/molecule/*/files/*.sh
+	shellcheck -x lab/*.sh lab/node/lab-init lab/node/rootfs/usr/local/sbin/lab-seed-images tests/collection/check.sh .ci/run extensions/molecule/*/files/*.sh \
+	  lab/vm.sh lab/vm/*.sh lab/vm/rootfs/usr/local/sbin/pifleet-lab-vm-net bench/floor.sh
 	ruff check .
 	ruff format --check .
 	ansible-lint --strict
@@ -83,11 +98,29 @@ collection: venv ## build the tarball, install it into a clean path, use it from
 molecule: venv host ## every molecule scenario (SCENARIOS="a b" for some)
 	@for s in $(SCENARIOS); do \
 	  echo "=== molecule scenario $$s"; \
+	  start=$$SECONDS; \
 	  molecule test -s "$$s" || exit 1; \
+	  echo "=== molecule scenario $$s passed in $$((SECONDS - start)) s"; \
 	done
 
+.PHONY: test-arm
+test-arm: venv host ## the aarch64 VM scenario: site.yml on a real arm64 kernel (slow under TCG)
+	$(MAKE) molecule SCENARIOS="$(ARM_SCENARIOS)"
+
+.PHONY: drills
+drills: venv host ## fault drills 1-8 on their own lab (pifleet-lab-drills); report in build/drills/report.md
+	pytest -v tests/drills
+
+.PHONY: drills-short
+drills-short: venv host ## drills 1, 2, 7, 8 (worker re-join, manager loss, bad inputs, no token leaks)
+	pytest -v -m short tests/drills
+
+.PHONY: bench
+bench: venv host ## speed vs the plain way and the raw floor on fresh labs (BENCH_RUNS, BENCH_NODES)
+	BENCH_RUNS="$(BENCH_RUNS)" BENCH_NODES="$(BENCH_NODES)" python bench/run.py
+
 .PHONY: test
-test: lint unit collection molecule ## everything CI runs: lint, unit, collection, molecule
+test: lint unit collection molecule drills-short ## everything CI runs: lint, unit, collection, molecule, short drills
 
 .PHONY: clean
 clean: lab-down ## lab down, venv and build output removed (image cache kept)
@@ -96,4 +129,4 @@ clean: lab-down ## lab down, venv and build output removed (image cache kept)
 .PHONY: distclean
 distclean: clean ## also the cached lab images and debootstrap trees
 	-docker images --format '{{.Repository}}:{{.Tag}}' | grep '^pifleet-lab/' | xargs -r docker rmi -f
-	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/pifleet-lab/rootfs"
+	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/pifleet-lab/rootfs" "$${XDG_CACHE_HOME:-$$HOME/.cache}/pifleet-lab/vm"
