@@ -20,6 +20,7 @@ import signal
 import subprocess
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,8 +63,16 @@ node_exec = swarm.node_exec
 # --- waiting -------------------------------------------------------------------------------
 
 
-def wait_for(what: str, probe: Callable[[], object], timeout: float, every: float = 1.0):
-    """Poll probe() until it returns something truthy; fail naming `what` after timeout s."""
+def wait_for(
+    what: str,
+    probe: Callable[[], object],
+    timeout: float,
+    every: float = 1.0,
+    explain: Callable[[], str] | None = None,
+):
+    """Poll probe() until it returns something truthy; fail naming `what` after timeout s.
+    explain() adds what the failure message needs to be read without the lab (a red CI
+    keeps only the log)."""
     deadline = time.monotonic() + timeout
     last: object = None
     while True:
@@ -75,7 +84,8 @@ def wait_for(what: str, probe: Callable[[], object], timeout: float, every: floa
             if last:
                 return last
         if time.monotonic() >= deadline:
-            pytest.fail(f"{what}: not within {timeout:.0f} s (last: {last!r})")
+            detail = f"\n{explain()}" if explain else ""
+            pytest.fail(f"{what}: not within {timeout:.0f} s (last: {last!r}){detail}")
         time.sleep(every)
 
 
@@ -263,10 +273,13 @@ def https(host: str, path: str = "/", name: str = SITE) -> tuple[int, str]:
     return int(code), body
 
 
-def site_answers(host: str) -> bool:
-    """The PHP page really runs PHP on this node (Caddy and a PHP-FPM task reached)."""
-    code, body = https(host)
+def answered_by_php(code: int, body: str) -> bool:
+    """The PHP page really ran PHP (Caddy and a PHP-FPM task reached)."""
     return code == 200 and "Answered by" in body and "<?php" not in body
+
+
+def site_answers(host: str) -> bool:
+    return answered_by_php(*https(host))
 
 
 def fleet_problems(manager: str = "pi1") -> list[str]:
@@ -288,12 +301,46 @@ def fleet_problems(manager: str = "pi1") -> list[str]:
     for service, wanted in SERVICES.items():
         if have.get(service) != (wanted, wanted):
             problems.append(f"{service} runs {have.get(service)} (want {wanted}/{wanted})")
-    problems += [f"no HTTPS answer from {h}" for h in NODES if not site_answers(h)]
+    for host in NODES:
+        code, body = https(host)
+        if not answered_by_php(code, body):
+            problems.append(f"no PHP page over HTTPS from {host}: {code} {body[:160]!r}")
     return problems
 
 
+def fleet_state(manager: str = "pi1") -> str:
+    """The Swarm as the manager sees it, for a failure message: nodes, services, and
+    their tasks with the errors of those that failed."""
+    parts = []
+    for cmd in (
+        ["docker", "node", "ls"],
+        ["docker", "service", "ls"],
+        ["docker", "service", "ps", "--no-trunc", *SERVICES],
+    ):
+        out = node_exec(manager, *cmd, check=False)
+        parts.append(f"$ {' '.join(cmd)}\n{out.stdout}{out.stderr}")
+    # Each engine's own view: a manager that lost its role or its Raft store says so here.
+    fmt = "{{.Swarm.LocalNodeState}} manager={{.Swarm.ControlAvailable}} {{.Swarm.Error}}"
+    for host in NODES:
+        out = node_exec(host, "docker", "info", "--format", fmt, check=False)
+        parts.append(f"{host}: {out.stdout.strip()}{out.stderr.strip()}")
+    log = node_exec(manager, "journalctl", "-u", "docker", "-n", "40", "--no-pager", check=False)
+    parts.append(f"$ journalctl -u docker -n 40 ({manager})\n{log.stdout}")
+    return "\n".join(parts)
+
+
 def wait_fleet_whole(timeout: float = 120, manager: str = "pi1") -> None:
-    wait_for("the fleet whole again", lambda: not fleet_problems(manager), timeout, every=3)
+    seen: dict[str, list[str]] = {}
+
+    def whole() -> bool:
+        seen["problems"] = fleet_problems(manager)
+        return not seen["problems"]
+
+    def explain() -> str:
+        problems = "\n".join(f"- {p}" for p in seen.get("problems", []))
+        return f"problems:\n{problems}\n{fleet_state(manager)}"
+
+    wait_for("the fleet whole again", whole, timeout, every=3, explain=explain)
 
 
 def lab_nodes_running() -> None:
@@ -323,6 +370,25 @@ def restart_stuck_engines() -> None:
 # --- session fixture ---------------------------------------------------------------------
 
 
+def start_whole() -> None:
+    """The drills start from a whole fleet. A fleet the first converge left broken
+    (seen twice, once in CI and once here, on the 2-core machine: the manager pi1
+    answering "not a swarm manager" minutes after a clean site.yml) gets what every
+    drill gets after it: the operator's remedy (a site.yml run with the force switch).
+    That is not hidden: the report and a pytest warning carry what was broken, with
+    each engine's view, and the drills fail if the remedy does not make it whole."""
+    try:
+        wait_fleet_whole(180)
+    except pytest.fail.Exception as broken:
+        SESSION["first_converge_not_whole"] = str(broken)
+        warnings.warn(
+            f"the first site.yml left the fleet not whole; restoring it: {broken}",
+            stacklevel=1,
+        )
+        ok(run("restore-start", "-e", "swarm_force_rejoin=true", timeout=1500))
+        wait_fleet_whole(180)
+
+
 @pytest.fixture(scope="session")
 def fleet():
     """A fresh lab of 4 nodes (3 managers), site.yml converged once; torn down at the end."""
@@ -342,7 +408,7 @@ def fleet():
             SESSION["lab_up_s"] = round(time.monotonic() - start, 1)
             converge = ok(run("converge", timeout=1500))
             SESSION["converge_s"] = round(converge.seconds, 1)
-        wait_fleet_whole(180)
+        start_whole()
         yield
     finally:
         if os.environ.get("DRILLS_KEEP_LAB") != "1":
@@ -434,6 +500,19 @@ def _markdown() -> str:
         f"lab up {SESSION.get('lab_up_s', '-')} s, first site.yml "
         f"{SESSION.get('converge_s', '-')} s, whole session {SESSION.get('total_s', '-')} s.",
         "",
+        *(
+            [
+                "**The first site.yml left the fleet not whole**; the drills ran after a "
+                "restore run. What was seen:",
+                "",
+                "```",
+                SESSION["first_converge_not_whole"],
+                "```",
+                "",
+            ]
+            if "first_converge_not_whole" in SESSION
+            else []
+        ),
         "| # | drill | fault | must survive | result | wall s |",
         "|---|---|---|---|---|---|",
     ]
