@@ -57,6 +57,13 @@ def test_python3_docker_from_apt_talks_to_the_engine(host):
     assert not host.exists("pip3") or "docker" not in host.run("pip3 list 2>/dev/null").stdout
 
 
+def test_docker_stack_libraries_from_apt(host):
+    # community.docker.docker_stack imports both on the manager (the caddy role).
+    for package in ("python3-jsondiff", "python3-yaml"):
+        assert host.package(package).is_installed, package
+    assert host.run("python3 -c 'import jsondiff, yaml'").rc == 0
+
+
 def test_apt_get_update_ran_once(host):
     # prepare logs every apt-get update: the cold converge needs exactly one
     # (empty lists on a fresh node); check mode, the idempotence run and the
