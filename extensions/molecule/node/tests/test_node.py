@@ -94,6 +94,8 @@ def test_check_mode_on_the_converged_fleet_changes_nothing(host, name):
         capture_output=True,
         text=True,
         check=False,
+        # Plain recap lines to parse: molecule exports ANSIBLE_FORCE_COLOR.
+        env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"},
     )
     assert run.returncode == 0, run.stdout + run.stderr
     recap = re.findall(r"^(pi\d)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.M)
