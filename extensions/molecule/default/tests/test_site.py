@@ -144,11 +144,14 @@ def test_bad_inputs_fail_before_any_host_changes(manager):
         "is already served": [DEMO, dict(DEMO)],
         "caddy_php_image is empty": [DEMO],
         "is not a host name": [{"name": "not a name", "src": "demo"}],
+        "caddy_healthcheck_timeout must be a Docker duration": [DEMO],
     }
     for expected, sites in cases.items():
         extra = {"caddy_sites": sites}
         if expected == "caddy_php_image is empty":
             extra["caddy_php_image"] = ""
+        if expected.startswith("caddy_healthcheck_timeout"):
+            extra["caddy_healthcheck_timeout"] = "ten seconds"
         run = converge(manager, extra)
         assert run.returncode != 0, run.stdout
         assert expected in run.stdout + run.stderr
