@@ -9,6 +9,8 @@
 - ``refs | pifleet.swarm.images_wanted(arm_image_results)``: [{ref, hash}] the builder made.
 - ``hostvars[h] | pifleet.swarm.images_ssh_command(h, 'docker save x')``: how the controller
   reaches h to run a command there.
+- ``wanted | pifleet.swarm.images_registry_refs('10.0.0.1:5000')``: [{ref, hash, remote, path,
+  tag}], where each build lives in the fleet's registry.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.pifleet.swarm.plugins.module_utils._images import (
     builders,
     recipe_problems,
+    registry_refs,
     ssh_command,
     stale_files,
     wanted,
@@ -46,6 +49,10 @@ def images_wanted(refs, results):
     return wanted(list(refs), list(results))
 
 
+def images_registry_refs(wanted_builds, registry):
+    return registry_refs(list(wanted_builds), str(registry))
+
+
 def images_ssh_command(hostvars, inventory_hostname, remote):
     try:
         return ssh_command(hostvars, inventory_hostname, remote)
@@ -58,6 +65,7 @@ class FilterModule:
         return {
             "images_recipe_problems": images_recipe_problems,
             "images_builders": images_builders,
+            "images_registry_refs": images_registry_refs,
             "images_ssh_command": images_ssh_command,
             "images_stale_files": images_stale_files,
             "images_wanted": images_wanted,

@@ -1,7 +1,8 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure rules of the images role: which recipes are valid, who builds what,
-and how the controller reaches two nodes to stream an image between them."""
+how the controller reaches two nodes to stream an image between them, and
+what a build is called in the fleet's registry."""
 
 from __future__ import annotations
 
@@ -129,3 +130,42 @@ def ssh_command(hostvars: Mapping, inventory_hostname: str, remote: str) -> str:
     if user and user != "root":
         remote = f"sudo -n {remote}"
     return " ".join(shlex.quote(a) for a in [*args, target, remote])
+
+
+def _path_in_registry(name: str) -> str:
+    """The repository path of a local image name, without a registry host.
+
+    Docker reads a first component with a dot or a port, or ``localhost``, as
+    a registry host; in the fleet's registry the image lives under the rest.
+    """
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return rest
+    return name
+
+
+def registry_refs(wanted_builds: list[Mapping], registry: str) -> list[dict[str, str]]:
+    """{ref, hash, remote, path, tag} per build: where it lives in the registry.
+
+    Each build gets its own tag, the image's tag plus the first 12 hex digits
+    of its content hash (name:2 -> registry/name:2-<hash12>), so "the registry
+    holds this build" is one manifest lookup, builds of different
+    architectures never overwrite each other, and a rebuild never moves a tag
+    a node is pulling.
+    """
+    out = []
+    for build in wanted_builds:
+        name, _, tag = str(build["ref"]).rpartition(":")
+        path = _path_in_registry(name)
+        # Docker tags stop at 128 characters: keep room for "-" and the hash.
+        remote_tag = f"{tag[:115]}-{str(build['hash'])[:12]}"
+        out.append(
+            {
+                "ref": build["ref"],
+                "hash": build["hash"],
+                "remote": f"{registry}/{path}:{remote_tag}",
+                "path": path,
+                "tag": remote_tag,
+            }
+        )
+    return out

@@ -1,4 +1,5 @@
-"""Rules of the images role: recipe validation, builders, stale files, SSH streaming."""
+"""Rules of the images role: recipe validation, builders, stale files, SSH streaming,
+registry names."""
 
 import shlex
 
@@ -6,6 +7,7 @@ import pytest
 from ansible_collections.pifleet.swarm.plugins.module_utils._images import (
     builders,
     recipe_problems,
+    registry_refs,
     ssh_command,
     stale_files,
     wanted,
@@ -62,6 +64,54 @@ def test_wanted_pairs_refs_with_hashes():
         {"ref": "a:1", "hash": "h1"},
         {"ref": "b:2", "hash": "h2"},
     ]
+
+
+H1 = "a1" * 32
+H2 = "b2" * 32
+
+
+def test_registry_refs_name_each_build_by_its_hash():
+    refs = registry_refs([{"ref": "pifleet/caddy:2", "hash": H1}], "10.0.0.1:5000")
+    assert refs == [
+        {
+            "ref": "pifleet/caddy:2",
+            "hash": H1,
+            "remote": f"10.0.0.1:5000/pifleet/caddy:2-{H1[:12]}",
+            "path": "pifleet/caddy",
+            "tag": f"2-{H1[:12]}",
+        }
+    ]
+
+
+def test_registry_refs_of_two_architectures_never_collide():
+    both = registry_refs(
+        [{"ref": "web:latest", "hash": H1}, {"ref": "web:latest", "hash": H2}], "reg:5000"
+    )
+    assert both[0]["remote"] != both[1]["remote"]
+    assert {b["path"] for b in both} == {"web"}
+
+
+@pytest.mark.parametrize(
+    ("ref", "path"),
+    [
+        ("ghcr.io/me/app:1", "me/app"),
+        ("myreg:5000/app:1", "app"),
+        ("localhost/app:1", "app"),
+        ("library/debian:12", "library/debian"),
+        ("app:1", "app"),
+    ],
+)
+def test_registry_refs_drop_the_registry_host_of_a_name(ref, path):
+    (out,) = registry_refs([{"ref": ref, "hash": H1}], "10.0.0.1:5000")
+    assert out["path"] == path
+    tag = ref.rpartition(":")[2]
+    assert out["remote"] == f"10.0.0.1:5000/{path}:{tag}-{H1[:12]}"
+
+
+def test_registry_refs_keep_tags_within_dockers_limit():
+    (out,) = registry_refs([{"ref": "app:" + "t" * 128, "hash": H1}], "r:5000")
+    assert len(out["tag"]) <= 128
+    assert out["tag"].endswith("-" + H1[:12])
 
 
 def test_ssh_command_reaches_a_host_as_ansible_does():

@@ -1,0 +1,154 @@
+"""images_distribution: registry, as converge's second play left it: pi1 built
+pifleet-test/hello:1 and pushed it to the registry the role runs on the Swarm
+(on pi1); pi2 and pi3 pulled it. Then what a user would do next."""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+HASH = "org.pifleet.arm_image.hash"
+REF = "pifleet-test/hello:1"
+SCENARIO = Path(os.environ.get("MOLECULE_SCENARIO_DIRECTORY", Path(__file__).parent.parent))
+
+
+def registry_play(host, *extra):
+    """converge.yml again (both plays), from the controller; (rc, output)."""
+    inventory = Path(host.backend.ansible_inventory)
+    env = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
+    run = subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), str(SCENARIO / "converge.yml"), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    return run.returncode, run.stdout + run.stderr
+
+
+def recap(out):
+    return {h: int(c) for h, c in re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", out, re.M)}
+
+
+def labels(host, ref):
+    out = host.run(f"docker image inspect {ref}")
+    assert out.rc == 0, f"{ref} missing on {host.backend.get_hostname()}: {out.stderr}"
+    return json.loads(out.stdout)[0]["Config"]["Labels"]
+
+
+def test_every_node_holds_the_build_under_its_own_name(host):
+    builder = host.get_host("ansible://pi1", ansible_inventory=host.backend.ansible_inventory)
+    with builder.sudo():
+        built = labels(builder, REF)[HASH]
+    with host.sudo():
+        assert labels(host, REF)[HASH] == built
+        assert host.check_output(f"docker run --rm {REF}") == "hello from the fleet's registry"
+        # Only the stacks' name stays: the per-build registry names are dropped.
+        names = host.check_output("docker image ls --format '{{.Repository}}:{{.Tag}}'")
+        assert ":5000/" not in names
+
+
+def test_the_registry_runs_on_the_manager_with_a_trusted_certificate(host):
+    with host.sudo():
+        trust = host.check_output("ls /etc/docker/certs.d")
+        assert re.fullmatch(r"[0-9.]+:5000", trust), trust
+        crt = host.file(f"/etc/docker/certs.d/{trust}/ca.crt")
+        assert crt.exists and crt.mode == 0o644
+        assert "BEGIN CERTIFICATE" in crt.content_string
+        if host.backend.get_hostname() != "pi1":
+            return
+        service = json.loads(host.check_output("docker service inspect pifleet-registry"))[0]
+        assert service["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == "pifleet/registry:2"
+        running = host.check_output(
+            "docker service ps pifleet-registry --filter desired-state=running "
+            "--format '{{.Node}} {{.CurrentState}}'"
+        )
+        assert running.startswith("pi1 Running"), running
+        # The registry speaks TLS with that certificate, for that address.
+        script = (
+            "import ssl, sys, urllib.request; "
+            "c = ssl.create_default_context(cafile=sys.argv[1]); "
+            "print(urllib.request.urlopen(sys.argv[2], context=c).read().decode())"
+        )
+        catalog = host.check_output(
+            f'python3 -c "{script}" /etc/docker/certs.d/{trust}/ca.crt https://{trust}/v2/_catalog'
+        )
+        assert "pifleet-test/hello" in json.loads(catalog)["repositories"]
+
+
+def test_the_key_is_only_a_docker_secret(host):
+    """The registry's private key never lands in a file on a node."""
+    with host.sudo():
+        found = host.run(
+            "grep -rl 'PRIVATE KEY' /etc/docker /var/lib/pifleet /root /home 2>/dev/null"
+        )
+        assert found.stdout.strip() == "", found.stdout
+
+
+@pytest.fixture
+def pi3_lost_its_copy(host):
+    if host.backend.get_hostname() != "pi3":
+        pytest.skip("one node is enough")
+    with host.sudo():
+        host.run_test(f"docker rmi {REF}")
+    return host
+
+
+def test_a_node_that_lost_the_image_pulls_it_again(pi3_lost_its_copy):
+    host = pi3_lost_its_copy
+    rc, out = registry_play(host)
+    assert rc == 0, out[-3000:]
+    changed = recap(out)
+    # Only pi3 changes (pull, name, drop the registry name); the registry and
+    # the builds on it were left as they were.
+    assert changed["pi3"] > 0 and changed["pi1"] == 0 and changed["pi2"] == 0, changed
+    with host.sudo():
+        assert host.check_output(f"docker run --rm {REF}") == "hello from the fleet's registry"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"images_registry_port": 70000}, "images_registry_port must be a TCP port (1-65535)"),
+        ({"images_registry_service": "-bad name"}, "is not a valid Docker service name"),
+        ({"images_registry_node": "nowhere"}, "images_registry_node 'nowhere' is not a host"),
+    ],
+)
+def test_bad_registry_settings_are_refused_before_any_change(host, extra, message):
+    if host.backend.get_hostname() != "pi1":
+        pytest.skip("the check runs once for the play")
+    rc, out = registry_play(host, "-e", json.dumps({"images_distribution": "registry", **extra}))
+    assert rc != 0
+    assert message in out, out[-3000:]
+    assert "changed=0" in out and not re.search(r"changed=[1-9]", out), out[-3000:]
+
+
+def test_check_mode_before_the_first_real_run_predicts_and_changes_nothing(host):
+    """A registry that does not exist yet (another name, another port): check
+    mode predicts its certificate, service and every push and pull, fails on
+    nothing, and leaves no trace."""
+    if host.backend.get_hostname() != "pi1":
+        pytest.skip("one play for the fleet")
+    fresh = {"images_registry_service": "pifleet-registry-check", "images_registry_port": 5001}
+    pi3 = host.get_host("ansible://pi3", ansible_inventory=host.backend.ansible_inventory)
+    for node in (host, pi3):  # pi1 would build it again, pi3 pull it again
+        with node.sudo():
+            node.run_test(f"docker rmi {REF}")
+    rc, out = registry_play(host, "--check", "-e", json.dumps(fresh))
+    assert rc == 0, out[-3000:]
+    assert "would create the TLS certificate of the registry" in out
+    assert "would start the registry service pifleet-registry-check" in out
+    assert re.search(r"would push \S+:5001/pifleet-test/hello:1-[0-9a-f]{12}", out), out[-3000:]
+    assert re.search(r"would pull \S+:5001/pifleet-test/hello:1-[0-9a-f]{12}", out), out[-3000:]
+    with host.sudo():
+        assert host.run("docker service inspect pifleet-registry-check").rc != 0
+        assert host.run("docker config ls -q --filter name=pifleet-registry-check").stdout == ""
+        assert host.run(f"docker image inspect {REF}").rc != 0
+    with pi3.sudo():
+        assert pi3.run(f"docker image inspect {REF}").rc != 0
+    # Put back what the other tests expect.
+    rc, out = registry_play(host)
+    assert rc == 0, out[-3000:]
