@@ -84,13 +84,41 @@ prepare_seed() {  # the base images every node's engine loads (lab-seed-images)
   SEED_MOUNT=(-v "$SEED_DIR:/var/lib/pifleet-lab/seed:ro")
 }
 
+# The lab's bridge, with a subnet of its own. Docker picks a free one; the
+# network is then made again with that subnet written down, because only a
+# network with a configured subnet lets each node keep a fixed address.
+# Without one, nodes that restart together (the node role reboots them all)
+# can come back with each other's addresses, and the inventory then reaches
+# pi1 at what is now pi4: the Swarm formed on the wrong containers.
+create_network() {
+  local subnet try
+  for try in 1 2 3; do
+    docker network create --label "$LABEL=$LAB_NAME" "$LAB_NAME-net" >/dev/null
+    subnet=$(docker network inspect -f '{{ (index .IPAM.Config 0).Subnet }}' "$LAB_NAME-net")
+    docker network rm "$LAB_NAME-net" >/dev/null
+    # Another network may take the subnet in between: pick again.
+    docker network create --label "$LABEL=$LAB_NAME" --subnet "$subnet" "$LAB_NAME-net" >/dev/null 2>&1 && return 0
+    lab_say "subnet $subnet was taken meanwhile (try $try of 3)"
+  done
+  lab_die "could not create the network $LAB_NAME-net with a subnet of its own"
+}
+
+node_address() {  # node_address HOST : the fixed address of HOST (piN -> .N+1 of the subnet)
+  local subnet index
+  subnet=$(docker network inspect -f '{{ (index .IPAM.Config 0).Subnet }}' "$LAB_NAME-net")
+  index=${1#"$LAB_HOST_PREFIX"}
+  [[ "$index" =~ ^[0-9]+$ ]] || lab_die "host '$1' does not end in a number"
+  IFS=. read -r a b c d <<<"${subnet%/*}"
+  printf '%s.%s.%s.%s\n' "$a" "$b" "$c" "$((d + 1 + index))"
+}
+
 start_node() {  # start_node HOST VARIANT
   local host=$1 variant=$2 cname=$LAB_NAME-$1 vol=$LAB_NAME-$1-docker
   docker volume create --label "$LABEL=$LAB_NAME" "$vol" >/dev/null
   # A reboot inside a node ends its systemd; the restart policy brings the
-  # container back up, as a Pi comes back after `reboot`.
+  # container back up, as a Pi comes back after `reboot`, at the same address.
   docker run -d --restart unless-stopped --name "$cname" --hostname "$host" \
-    --network "$LAB_NAME-net" --network-alias "$host" \
+    --network "$LAB_NAME-net" --network-alias "$host" --ip "$(node_address "$host")" \
     --label "$LABEL=$LAB_NAME" --label "$LABEL.host=$host" --label "$LABEL.image=$variant" \
     "${RUN_FLAGS[@]}" \
     -v "$vol:/var/lib/docker" \
@@ -207,7 +235,7 @@ cmd_up() {
   mkdir -p "$LAB_OUT"
   [ -s "$LAB_OUT/id_ed25519" ] ||
     ssh-keygen -q -t ed25519 -N '' -C "$LAB_NAME" -f "$LAB_OUT/id_ed25519"
-  docker network create --label "$LABEL=$LAB_NAME" "$LAB_NAME-net" >/dev/null
+  create_network
   for ((i = 1; i <= n; i++)); do start_node "$LAB_HOST_PREFIX$i" "${variants[$((i - 1))]}"; done
   mapfile -t hosts < <(for ((i = 1; i <= n; i++)); do echo "$LAB_HOST_PREFIX$i"; done)
   wait_ssh "${hosts[@]}"
