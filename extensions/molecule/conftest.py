@@ -5,15 +5,20 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 
-@pytest.fixture(scope="session")
-def check_mode_recap():
-    """Run the scenario's converge.yml again with --check --diff on the converged
-    nodes and return the recap as {host: changed count}. A converged fleet must
-    predict no change, and check mode itself must not fail."""
+class Run(NamedTuple):
+    rc: int
+    out: str  # stdout + stderr
+    changed: dict[str, int]  # the PLAY RECAP as {host: changed count}
+
+
+def _converge_again(*extra: str) -> Run:
+    """Run the scenario's converge.yml again from the controller, on the
+    nodes molecule made, with extra ansible-playbook arguments."""
     inventory = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent
     playbook = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml"
     # Molecule exports ANSIBLE_FORCE_COLOR to its own runs: without this the
@@ -21,13 +26,29 @@ def check_mode_recap():
     # ANSIBLE_NOCOLOR itself).
     env = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
     run = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), "--check", "--diff", str(playbook)],
+        ["ansible-playbook", "-i", str(inventory), *extra, str(playbook)],
         capture_output=True,
         text=True,
         check=False,
         env=env,
     )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.MULTILINE)
-    assert recap, run.stdout[-3000:]
-    return {host: int(changed) for host, changed in recap}
+    changed = {host: int(count) for host, count in recap}
+    return Run(run.returncode, run.stdout + run.stderr, changed)
+
+
+@pytest.fixture(scope="session")
+def converge_again():
+    """converge.yml again, for tests that run it with other variables or flags."""
+    return _converge_again
+
+
+@pytest.fixture(scope="session")
+def check_mode_recap():
+    """Run the scenario's converge.yml again with --check --diff on the converged
+    nodes and return the recap as {host: changed count}. A converged fleet must
+    predict no change, and check mode itself must not fail."""
+    run = _converge_again("--check", "--diff")
+    assert run.rc == 0, run.out[-5000:]
+    assert run.changed, run.out[-3000:]
+    return run.changed

@@ -3,34 +3,12 @@ pifleet-test/hello:1 and pushed it to the registry the role runs on the Swarm
 (on pi1); pi2 and pi3 pulled it. Then what a user would do next."""
 
 import json
-import os
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
 
 HASH = "org.pifleet.arm_image.hash"
 REF = "pifleet-test/hello:1"
-SCENARIO = Path(os.environ.get("MOLECULE_SCENARIO_DIRECTORY", Path(__file__).parent.parent))
-
-
-def registry_play(host, *extra):
-    """converge.yml again (both plays), from the controller; (rc, output)."""
-    inventory = Path(host.backend.ansible_inventory)
-    env = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
-    run = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), str(SCENARIO / "converge.yml"), *extra],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    return run.returncode, run.stdout + run.stderr
-
-
-def recap(out):
-    return {h: int(c) for h, c in re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", out, re.M)}
 
 
 def labels(host, ref):
@@ -97,13 +75,13 @@ def pi3_lost_its_copy(host):
     return host
 
 
-def test_a_node_that_lost_the_image_pulls_it_again(pi3_lost_its_copy):
+def test_a_node_that_lost_the_image_pulls_it_again(pi3_lost_its_copy, converge_again):
     host = pi3_lost_its_copy
-    rc, out = registry_play(host)
-    assert rc == 0, out[-3000:]
-    changed = recap(out)
+    run = converge_again()
+    assert run.rc == 0, run.out[-3000:]
     # Only pi3 changes (pull, name, drop the registry name); the registry and
     # the builds on it were left as they were.
+    changed = run.changed
     assert changed["pi3"] > 0 and changed["pi1"] == 0 and changed["pi2"] == 0, changed
     with host.sudo():
         assert host.check_output(f"docker run --rm {REF}") == "hello from the fleet's registry"
@@ -117,16 +95,16 @@ def test_a_node_that_lost_the_image_pulls_it_again(pi3_lost_its_copy):
         ({"images_registry_node": "nowhere"}, "images_registry_node 'nowhere' is not a host"),
     ],
 )
-def test_bad_registry_settings_are_refused_before_any_change(host, extra, message):
+def test_bad_registry_settings_are_refused_before_any_change(host, extra, message, converge_again):
     if host.backend.get_hostname() != "pi1":
         pytest.skip("the check runs once for the play")
-    rc, out = registry_play(host, "-e", json.dumps({"images_distribution": "registry", **extra}))
-    assert rc != 0
-    assert message in out, out[-3000:]
-    assert "changed=0" in out and not re.search(r"changed=[1-9]", out), out[-3000:]
+    run = converge_again("-e", json.dumps({"images_distribution": "registry", **extra}))
+    assert run.rc != 0
+    assert message in run.out, run.out[-3000:]
+    assert run.changed and set(run.changed.values()) == {0}, run.out[-3000:]
 
 
-def test_check_mode_before_the_first_real_run_predicts_and_changes_nothing(host):
+def test_check_mode_before_the_first_real_run_predicts_and_changes_nothing(host, converge_again):
     """A registry that does not exist yet (another name, another port): check
     mode predicts its certificate, service and every push and pull, fails on
     nothing, and leaves no trace."""
@@ -137,8 +115,9 @@ def test_check_mode_before_the_first_real_run_predicts_and_changes_nothing(host)
     for node in (host, pi3):  # pi1 would build it again, pi3 pull it again
         with node.sudo():
             node.run_test(f"docker rmi {REF}")
-    rc, out = registry_play(host, "--check", "-e", json.dumps(fresh))
-    assert rc == 0, out[-3000:]
+    run = converge_again("--check", "-e", json.dumps(fresh))
+    out = run.out
+    assert run.rc == 0, out[-3000:]
     assert "would create the TLS certificate of the registry" in out
     assert "would start the registry service pifleet-registry-check" in out
     assert re.search(r"would push \S+:5001/pifleet-test/hello:1-[0-9a-f]{12}", out), out[-3000:]
@@ -150,5 +129,5 @@ def test_check_mode_before_the_first_real_run_predicts_and_changes_nothing(host)
     with pi3.sudo():
         assert pi3.run(f"docker image inspect {REF}").rc != 0
     # Put back what the other tests expect.
-    rc, out = registry_play(host)
-    assert rc == 0, out[-3000:]
+    run = converge_again()
+    assert run.rc == 0, run.out[-3000:]
