@@ -4,18 +4,25 @@
 
 - ``sites | pifleet.swarm.caddy_site_problems(php_image)``: what is wrong with caddy_sites.
 - ``name | pifleet.swarm.caddy_tls_mode(wanted)``: ``internal`` or ``acme`` for a site name.
+- ``lines | pifleet.swarm.caddy_stack_shortfall``: the services of a stack not
+  running whole on the Ready nodes (see ``stack_shortfall``).
 """
 
 from __future__ import annotations
 
 from ansible_collections.pifleet.swarm.plugins.module_utils._caddy import (
     site_problems,
+    stack_shortfall,
     tls_mode,
 )
 
 
 def caddy_site_problems(sites, php_image):
     return site_problems(sites, php_image)
+
+
+def caddy_stack_shortfall(lines):
+    return stack_shortfall(lines)
 
 
 def caddy_tls_mode(name, wanted="auto"):
@@ -26,5 +33,6 @@ class FilterModule:
     def filters(self):
         return {
             "caddy_site_problems": caddy_site_problems,
+            "caddy_stack_shortfall": caddy_stack_shortfall,
             "caddy_tls_mode": caddy_tls_mode,
         }

@@ -86,3 +86,51 @@ def _site_shape(where: str, site: Mapping) -> list[str]:
     if "php" in site and not isinstance(site["php"], bool):
         out.append(f"{where}: php must be true or false")
     return out
+
+
+_REPLICAS = re.compile(r"^(\d+)/(\d+)")
+
+
+def stack_shortfall(lines) -> list[str]:
+    """What keeps a stack from running whole, from the lines the caddy role's
+    wait prints on a manager (empty when every task runs):
+
+    - ``node <id> <status>`` (``docker node ls``),
+    - ``service <id> <name> <running>/<desired>...`` (``docker service ls``),
+    - ``task <service id> <node id> <state>`` (``docker inspect`` of the tasks
+      that should run).
+
+    The wanted count is the daemon's own (for a global service it leaves out
+    nodes that are down or drained), but its running count is not used: a task
+    on a node that went Down (powered off, unreachable) stays "running" there
+    until the node comes back, so a node lost mid-run would make a stack look
+    over-full, or whole while a task is missing. Only running tasks on Ready
+    nodes count. IDs may be cut short by the CLI; a prefix matches.
+    """
+    ready: list[str] = []
+    services: list[tuple[str, str, int]] = []
+    tasks: list[tuple[str, str]] = []
+    for line in lines:
+        kind, *fields = str(line).split() or [""]
+        if kind == "node" and len(fields) >= 2 and fields[1] == "Ready":
+            ready.append(fields[0])
+        elif kind == "service" and len(fields) >= 3 and _REPLICAS.match(fields[2]):
+            services.append((fields[0], fields[1], int(_REPLICAS.match(fields[2]).group(2))))
+        elif kind == "task" and len(fields) >= 3 and fields[2] == "running":
+            tasks.append((fields[0], fields[1]))
+    if not services:
+        return ["no service of the stack is there yet"]
+    short = []
+    for service_id, name, wanted in services:
+        running = sum(
+            1
+            for task_service, task_node in tasks
+            if _same_id(task_service, service_id) and any(_same_id(task_node, n) for n in ready)
+        )
+        if wanted == 0 or running != wanted:
+            short.append(f"{name} {running}/{wanted} running on Ready nodes")
+    return short
+
+
+def _same_id(one: str, other: str) -> bool:
+    return bool(one) and bool(other) and (one.startswith(other) or other.startswith(one))
