@@ -282,13 +282,30 @@ def site_answers(host: str) -> bool:
     return answered_by_php(*https(host))
 
 
-def fleet_problems(manager: str = "pi1") -> list[str]:
-    """What keeps the fleet from being whole: nodes, managers, services, the site."""
+def running_tasks(manager: str = "pi1", without: tuple[str, ...] = ()) -> dict[str, int]:
+    """service -> tasks running on the nodes not in `without`. docker service ls
+    cannot say this: it counts a task on a node that is Down as running."""
+    fmt = "{{.Name}} {{.Node}} {{.CurrentState}}"
+    argv = ["docker", "service", "ps", "--filter", "desired-state=running", "--format", fmt]
+    out = node_exec(manager, *argv, *SERVICES)
+    result = dict.fromkeys(SERVICES, 0)
+    for line in out.stdout.splitlines():
+        name, node, state = line.split()[:3]
+        if node not in without and state == "Running":
+            result[name.rsplit(".", 1)[0]] += 1
+    return result
+
+
+def node_problems(nodes: dict, without: tuple[str, ...] = ()) -> list[str]:
+    """Each node listed, ready and active in its role; one that is out (`without`)
+    keeps its entry."""
     problems = []
-    nodes = swarm_nodes(manager)
     for host in NODES:
         n = nodes.get(host)
-        if not n or n["status"] != "ready" or n["availability"] != "active":
+        if host in without:
+            if not n:
+                problems.append(f"{host} lost its entry in the Swarm")
+        elif not n or n["status"] != "ready" or n["availability"] != "active":
             problems.append(f"{host} not ready/active in the Swarm: {n}")
         elif n["role"] != ("manager" if host in MANAGERS else "worker"):
             problems.append(f"{host} is a {n['role']}")
@@ -297,11 +314,35 @@ def fleet_problems(manager: str = "pi1") -> list[str]:
     extra = sorted(set(nodes) - set(NODES))
     if extra:
         problems.append(f"node entries the inventory does not list: {extra}")
-    have = services(manager)
-    for service, wanted in SERVICES.items():
-        if have.get(service) != (wanted, wanted):
-            problems.append(f"{service} runs {have.get(service)} (want {wanted}/{wanted})")
+    return problems
+
+
+def service_problems(manager: str, without: tuple[str, ...] = ()) -> list[str]:
+    """Every service at full count: Caddy on every node (but those out), PHP's replicas."""
+    if not without:
+        have = services(manager)
+        return [
+            f"{service} runs {have.get(service)} (want {count}/{count})"
+            for service, count in SERVICES.items()
+            if have.get(service) != (count, count)
+        ]
+    wanted = {**SERVICES, "web_caddy": len(NODES) - len(without)}
+    running = running_tasks(manager, without)
+    return [
+        f"{service}: {running[service]} tasks run off {', '.join(without)} (want {count})"
+        for service, count in wanted.items()
+        if running[service] != count
+    ]
+
+
+def fleet_problems(manager: str = "pi1", without: tuple[str, ...] = ()) -> list[str]:
+    """What keeps the fleet from being whole: nodes, managers, services, the site.
+    With `without`, the fleet minus those nodes, while they are out."""
+    problems = node_problems(swarm_nodes(manager), without)
+    problems += service_problems(manager, without)
     for host in NODES:
+        if host in without:
+            continue
         code, body = https(host)
         if not answered_by_php(code, body):
             problems.append(f"no PHP page over HTTPS from {host}: {code} {body[:160]!r}")
