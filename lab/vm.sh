@@ -124,7 +124,7 @@ ssh_opts() {
 }
 
 start_vm() {  # start_vm DISK_DIR INDEX COUNT
-  local disk=$1 i=$2 n=$3 host=$LAB_HOST_PREFIX$2 dir mem cpus ssh_port https_port http_port
+  local disk=$1 i=$2 n=$3 host=$LAB_HOST_PREFIX$2 dir mem cpus ssh_port https_port http_port direct_port
   local -a net=() append
   dir=$(lab_dir "$LAB_NAME")
   mem=${VM_MEM:-$(( n == 1 ? 2048 : 1024 ))}
@@ -135,9 +135,11 @@ start_vm() {  # start_vm DISK_DIR INDEX COUNT
   qemu-system-aarch64 "${machine[@]}" -machine dumpdtb="$dir/$host.dtb" -display none >/dev/null 2>&1
   [ -s "$dir/$host.dtb" ] || lab_die "qemu-system-aarch64 could not dump the virt device tree"
   [ -z "$VM_MODEL" ] || fdtput -t s "$dir/$host.dtb" / model "$VM_MODEL"
-  ssh_port=$(free_port) https_port=$(free_port) http_port=$(free_port)
+  ssh_port=$(free_port) https_port=$(free_port) http_port=$(free_port) direct_port=$(free_port)
   local fwd="hostfwd=tcp:127.0.0.1:$ssh_port-:22" mac mcast
   fwd+=",hostfwd=tcp:127.0.0.1:$https_port-:443,hostfwd=tcp:127.0.0.1:$http_port-:80"
+  # 8443: where `make bench` runs Caddy directly, beside the stack, to compare.
+  fwd+=",hostfwd=tcp:127.0.0.1:$direct_port-:8443"
   # romfile= : no iPXE option ROM (the kernel is booted directly), so the
   # host needs no ipxe-qemu package.
   mac=$(printf '52:54:00:77:%%02x:%02x' "$i")
@@ -155,8 +157,8 @@ start_vm() {  # start_vm DISK_DIR INDEX COUNT
   # Recommends the disk leaves out) then cannot start any container.
   append+=(apparmor=0 "systemd.hostname=$host")
   ((n == 1)) || append+=("pifleet.lan=192.168.77.$((10 + i))/24")
-  printf '{"host": "%s", "ssh_port": %s, "https_port": %s, "http_port": %s, "lan": "%s", "console": "%s"}\n' \
-    "$host" "$ssh_port" "$https_port" "$http_port" "$( ((n == 1)) || echo "192.168.77.$((10 + i))")" \
+  printf '{"host": "%s", "ssh_port": %s, "https_port": %s, "http_port": %s, "direct_port": %s, "lan": "%s", "console": "%s"}\n' \
+    "$host" "$ssh_port" "$https_port" "$http_port" "$direct_port" "$( ((n == 1)) || echo "192.168.77.$((10 + i))")" \
     "$dir/$host.console.log" >"$dir/$host.json"
   # Guest `reboot` resets the machine and QEMU keeps running (no -no-reboot),
   # as a Pi comes back after a reboot; cache=unsafe: the overlay is thrown away.
@@ -217,6 +219,11 @@ write_inventory() {  # write_inventory HOST...
     echo "    docker_engine_source: distro"
     echo "    # The kernel has IPVS: the ingress routing mesh and service VIPs work here."
     echo "    caddy_publish_mode: ingress"
+    echo "    # Emulation runs the PHP probe 10-20 times slower than a Pi: probes that"
+    echo "    # time out would have Swarm replace healthy tasks forever."
+    echo "    caddy_healthcheck_timeout: 60s"
+    echo "    caddy_healthcheck_interval: 30s"
+    echo "    caddy_healthcheck_start_period: 120s"
     echo "    caddy_root_ca_dest: $LAB_OUT/root-ca.crt"
     echo "  children:"
     echo "    swarm_managers:"
