@@ -116,7 +116,7 @@ drills-short: venv host ## drills 1, 2, 7, 8 (worker re-join, manager loss, bad 
 	pytest -v -m short tests/drills
 
 .PHONY: bench
-bench: venv host ## speed vs the plain way and the raw floor on fresh labs (BENCH_RUNS, BENCH_NODES)
+bench: venv host ## speed vs the plain way and the raw floor on fresh labs, ingress load on an aarch64 VM (BENCH_RUNS, BENCH_NODES, BENCH_VM)
 	BENCH_RUNS="$(BENCH_RUNS)" BENCH_NODES="$(BENCH_NODES)" python bench/run.py
 
 .PHONY: test

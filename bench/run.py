@@ -11,6 +11,9 @@ Cold ends when the demo site answers over HTTPS on every node (curl --resolve
 counts apt-get update runs on the nodes. Once, on the ours lab: arm_image
 timings, stream vs build distribution, image sizes and a bounded load test
 (smallest N), and the Ansible knobs on the warm re-run (largest N).
+First, unless BENCH_VM=0: one aarch64 VM under QEMU (lab/vm.sh, pifleet-lab-bench-vm)
+gets site.yml with Caddy behind Swarm's ingress routing mesh, and the same load
+test runs through the mesh and against containers run directly on the VM.
 
 Writes build/bench/bench.json, bench.txt (the table) and bench.png; logs of every
 run under build/bench/logs/. The machine is shared and noisy: read the medians
@@ -68,6 +71,9 @@ WAYS = setting("BENCH_WAYS", "ours plain floor").split()
 LOAD_SECONDS = int(setting("BENCH_LOAD_SECONDS", "10"))
 LOAD_CONNECTIONS = int(setting("BENCH_LOAD_CONNECTIONS", "8"))
 LOAD_ROUNDS = int(setting("BENCH_LOAD_ROUNDS", "2"))
+# Seconds the direct Caddy gets to start (its internal CA; slow under emulation).
+LOAD_START_WAIT = 300
+VM = setting("BENCH_VM", "1") == "1"
 
 # Log files are numbered in run order.
 _SEQ = itertools.count(1)
@@ -123,9 +129,13 @@ def timed(label: str, argv: list[str], env: dict | None = None, timeout: int = P
 class Lab:
     """One bench lab: lab/lab.sh up/down with LAB_NAME, SSH to its nodes."""
 
-    def __init__(self, n: int):
+    script = "lab.sh"
+    # caddy_publish_mode of the lab's inventory: the container lab has no IPVS.
+    publish = "host"
+
+    def __init__(self, n: int, name: str | None = None):
         self.n = n
-        self.name = f"{LAB_PREFIX}-n{n}"
+        self.name = name or f"{LAB_PREFIX}-n{n}"
         self.dir = ROOT / "build" / "lab" / self.name
         self.inventory = self.dir / "inventory.yml"
         self.nodes: list[dict] = []
@@ -133,7 +143,7 @@ class Lab:
     def _lab(self, *args: str) -> None:
         env = dict(os.environ, LAB_NAME=self.name)
         subprocess.run(
-            [str(ROOT / "lab" / "lab.sh"), *args], cwd=ROOT, env=env, check=True, timeout=1200
+            [str(ROOT / "lab" / self.script), *args], cwd=ROOT, env=env, check=True, timeout=1200
         )
 
     def up(self) -> float:
@@ -163,6 +173,9 @@ class Lab:
             "UserKnownHostsFile=/dev/null",
             "-o",
             "LogLevel=ERROR",
+            # VMs are reached on a forwarded port of 127.0.0.1, lab nodes on 22.
+            "-p",
+            str(node.get("ssh_port", 22)),
             f"{node['user']}@{node['address']}",
             "sudo -n sh -s",
         ]
@@ -183,6 +196,17 @@ class Lab:
         return sum(int(o.strip() or 0) for o in outs)
 
 
+class VmLab(Lab):
+    """aarch64 VMs under QEMU: lab/vm.sh up/down; HTTPS on a forwarded port per VM."""
+
+    script = "vm.sh"
+    # A real kernel with IPVS: lab/vm.sh's inventory publishes through the mesh.
+    publish = "ingress"
+
+    def __init__(self, n: int):
+        super().__init__(n, f"{LAB_PREFIX}-vm")
+
+
 def recap(out: str) -> dict:
     hosts = {
         m[0]: {"changed": int(m[2]), "failed": int(m[4]) + int(m[3])} for m in RECAP_RE.findall(out)
@@ -194,9 +218,16 @@ def recap(out: str) -> dict:
     }
 
 
+def site_url(node: dict, port_key: str = "https_port", port: int = 443) -> tuple[str, str]:
+    """The site's base URL on a node, and curl's --resolve for it."""
+    port = node.get(port_key, port)
+    return f"https://{SITE}:{port}", f"{SITE}:{port}:{node['address']}"
+
+
 def site_answers(node: dict, cacert: Path) -> bool:
-    cmd = ["curl", "-sS", "--max-time", "5", "--resolve", f"{SITE}:443:{node['address']}"]
-    cmd += ["--cacert", str(cacert), "-o", "-", "-w", "\n%{http_code}", f"https://{SITE}/"]
+    url, resolve = site_url(node)
+    cmd = ["curl", "-sS", "--max-time", "5", "--resolve", resolve]
+    cmd += ["--cacert", str(cacert), "-o", "-", "-w", "\n%{http_code}", f"{url}/"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
     return out.returncode == 0 and out.stdout.endswith("\n200") and "Answered by" in out.stdout
 
@@ -388,6 +419,7 @@ def wrk(label: str, address: str, url: str) -> dict:
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     sock = re.search(r"Socket errors:.*", out)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", out)
     if rc != 0 or not rps or not p99:
         return {"error": f"wrk failed (rc={rc}), see {LOGS}"}
     return {
@@ -395,6 +427,7 @@ def wrk(label: str, address: str, url: str) -> dict:
         "p99_ms": round(float(p99[1]) * UNITS[p99[2]], 2),
         "non_2xx": int(errors[1]) if errors else 0,
         "socket_errors": sock[0] if sock else "",
+        "timeouts": int(timeouts[1]) if timeouts else 0,
     }
 
 
@@ -429,18 +462,21 @@ docker network rm pifleet-bench-direct >/dev/null 2>&1 || :
 
 
 def load(lab: Lab) -> dict:
-    """Swarm service (host-mode port, PHP over the overlay) vs containers run directly."""
+    """Swarm service (as the lab publishes it) vs the same containers run directly."""
     problem = ensure_wrk()
     if problem:
         return {"error": problem}
     node = lab.nodes[0]
+    # The stack's port, and 8443 for the direct Caddy (VMs forward both).
+    swarm, _ = site_url(node)
+    direct, resolve = site_url(node, "direct_port", 8443)
     lab.ssh(node, DIRECT_SETUP)
     try:
         # Caddy makes its internal CA at start: wait (bounded) for the direct one.
-        curl_k = ["curl", "-sk", "--max-time", "3", "--resolve", f"{SITE}:8443:{node['address']}"]
-        for _ in range(60):
+        curl_k = ["curl", "-sk", "--max-time", "3", "--resolve", resolve]
+        for _ in range(LOAD_START_WAIT):
             probe = subprocess.run(
-                [*curl_k, "-o", "/dev/null", "-w", "%{http_code}", f"https://{SITE}:8443/"],
+                [*curl_k, "-o", "/dev/null", "-w", "%{http_code}", f"{direct}/"],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -449,13 +485,18 @@ def load(lab: Lab) -> dict:
                 break
             time.sleep(1)
         paths = {"static": "/style.css", "php": "/"}
-        targets = {"swarm": f"https://{SITE}", "direct": f"https://{SITE}:8443"}
+        targets = {"swarm": swarm, "direct": direct}
         runs: dict = {f"{p}/{t}": [] for p in paths for t in targets}
         for r in range(LOAD_ROUNDS):
             for p, path in paths.items():
                 for t, base in targets.items():
                     runs[f"{p}/{t}"].append(wrk(f"wrk-{p}-{t}-{r}", node["address"], base + path))
-        result = {"node": node["host"], "connections": LOAD_CONNECTIONS, "seconds": LOAD_SECONDS}
+        result = {
+            "node": node["host"],
+            "publish": lab.publish,
+            "connections": LOAD_CONNECTIONS,
+            "seconds": LOAD_SECONDS,
+        }
         for key, samples in runs.items():
             ok = [s for s in samples if "error" not in s]
             if not ok:
@@ -465,6 +506,7 @@ def load(lab: Lab) -> dict:
                 "rps": round(statistics.median(s["rps"] for s in ok), 1),
                 "p99_ms": round(statistics.median(s["p99_ms"] for s in ok), 2),
                 "non_2xx": sum(s["non_2xx"] for s in ok),
+                "timeouts": sum(s["timeouts"] for s in ok),
                 "samples": ok,
             }
         return result
@@ -481,17 +523,35 @@ def guarded(func, *args) -> dict:
 
 
 def extras(lab: Lab) -> dict:
-    vm = ROOT / "lab" / "vm.sh"
     return {
         "nodes": lab.n,
         "sizes": guarded(image_sizes, lab),
         "distribution": guarded(distribution, lab),
         "arm_image": guarded(arm_image, lab),
         "load": guarded(load, lab),
-        "ingress": "lab/vm.sh exists, not driven by this bench yet"
-        if vm.exists()
-        else "missing (no lab/vm.sh in this checkout)",
     }
+
+
+def vm(lab: VmLab) -> dict:
+    """site.yml on a fresh aarch64 VM, then the load through Swarm's ingress mesh.
+
+    Emulated (TCG): the seconds say what this machine does, not what a Pi does;
+    the ratio swarm/direct on the same VM is the figure to read."""
+    result: dict = {"boot": round(lab.up(), 1)}
+    (lab.dir / "root-ca.crt").unlink(missing_ok=True)
+    cold = playbook("vm-site-cold", lab, "playbooks/site.yml")
+    result["cold"] = cold
+    if cold["rc"] != 0:
+        result["error"] = f"site.yml on the VM failed (rc={cold['rc']}), see {LOGS}"
+        return result
+    try:
+        cold["site_wait"] = round(wait_site(lab, lab.dir / "root-ca.crt"), 1)
+    except RuntimeError as exc:
+        result["error"] = str(exc)
+        return result
+    result["sizes"] = guarded(image_sizes, lab)
+    result["load"] = guarded(load, lab)
+    return result
 
 
 def knobs(lab: Lab, baseline: dict) -> dict:
@@ -657,18 +717,23 @@ def table_load(ld: dict) -> list[str]:
         "",
         f"load: wrk -t2 -c{ld['connections']} -d{ld['seconds']}s from this host to {ld['node']}, "
         f"HTTPS, median of {LOAD_ROUNDS} alternating rounds",
-        "| path | requests/s | p99 ms | non-2xx |",
-        "|---|---|---|---|",
+        "| path | requests/s | p99 ms | non-2xx | timeouts |",
+        "|---|---|---|---|---|",
     ]
-    names = {"swarm": "Swarm service (host-mode port)", "direct": "containers run directly"}
+    publish = {"host": "host-mode port", "ingress": "ingress routing mesh"}
+    names = {
+        "swarm": f"Swarm service ({publish[ld.get('publish', 'host')]})",
+        "direct": "containers run directly",
+    }
     for key in ("static/swarm", "static/direct", "php/swarm", "php/direct"):
         v = ld[key]
         page, target = key.split("/")
         what = f"{'/style.css' if page == 'static' else '/ (PHP)'}: {names[target]}"
         if "error" in v:
-            lines.append(f"| {what} | {v['error']} | | |")
+            lines.append(f"| {what} | {v['error']} | | | |")
         else:
-            lines.append(f"| {what} | {v['rps']} | {v['p99_ms']} | {v['non_2xx']} |")
+            cells = [v["rps"], v["p99_ms"], v["non_2xx"], v.get("timeouts", "-")]
+            lines.append(f"| {what} | " + " | ".join(map(str, cells)) + " |")
     for page in ("static", "php"):
         sw, di = ld[f"{page}/swarm"], ld[f"{page}/direct"]
         if "rps" in sw and "rps" in di:
@@ -676,6 +741,27 @@ def table_load(ld: dict) -> list[str]:
                 f"{page}: swarm/direct requests/s {round(sw['rps'] / di['rps'], 2)}, "
                 f"p99 {round(sw['p99_ms'] / di['p99_ms'], 2)}"
             )
+    return lines
+
+
+def table_vm(v: dict) -> list[str]:
+    lines = ["", "aarch64 VM (QEMU TCG on this host, 1 VM, Caddy behind the ingress routing mesh):"]
+    cold = v.get("cold")
+    if cold:
+        wait = f" + {cold['site_wait']} s until HTTPS answered" if "site_wait" in cold else ""
+        lines.append(
+            f"booted in {v['boot']} s; site.yml cold {cold['seconds']} s (rc={cold['rc']}){wait}"
+        )
+    if "error" in v:
+        return [*lines, f"error: {v['error']}"]
+    if "error" in v.get("sizes", {}):
+        lines.append(f"image sizes: {v['sizes']['error']}")
+    else:
+        sizes = ", ".join(f"{k} {mb} MB" for k, mb in v["sizes"].items())
+        lines.append(f"image sizes (arm64): {sizes}")
+    lines += table_load(v["load"])
+    if "error" not in v["load"]:
+        lines.append("(both paths go through QEMU's port forwarding from 127.0.0.1 to the VM)")
     return lines
 
 
@@ -709,7 +795,8 @@ def table(data: dict) -> str:
         lines += table_images(extras)
         if "load" in extras:
             lines += table_load(extras["load"])
-        lines.append(f"ingress mesh (aarch64 VM): {extras.get('ingress', 'not measured')}")
+    if "vm" in data:
+        lines += table_vm(data["vm"])
     if "knobs" in data:
         lines += table_knobs(data["knobs"])
     minutes = round(data["wall_seconds"] / 60, 1)
@@ -756,6 +843,37 @@ def render(data: dict) -> str:
     return text
 
 
+def converge_all(data: dict, labs: dict, ways: list[str]) -> None:
+    """Every way on every lab size, BENCH_RUNS times; one-off extras on run 1."""
+    for r in range(RUNS):
+        for n in NODES:
+            lab = labs[n]
+            for way in ways:
+                log(f"run {r + 1}/{RUNS}, {n} nodes, {way}")
+                result = converge(way, lab, f"{way}-n{n}-r{r + 1}")
+                result["run"] = r + 1
+                data["runs"].append(result)
+                if "error" in result:
+                    log(f"  ERROR: {result['error']}")
+                    continue
+                if way != "ours" or r != 0:
+                    continue
+                # One-off measurements on the converged ours lab; a failure is
+                # recorded and the bench goes on.
+                if EXTRAS and n == min(NODES):
+                    log("  extras: image sizes, stream vs build, arm_image, load")
+                    data["extras"] = extras(lab)
+                if EXTRAS and n == max(NODES) and n != min(NODES):
+                    log("  extras: stream vs registry vs build on the large lab")
+                    data["extras"]["large"] = {
+                        "nodes": n,
+                        "distribution": guarded(distribution, lab),
+                    }
+                if KNOBS and n == max(NODES):
+                    log("  knobs: warm re-run under each Ansible setting")
+                    data["knobs"] = guarded(knobs, lab, result["warm"])
+
+
 def main() -> int:
     if sys.argv[1:] == ["--table"]:
         # Render again from build/bench/bench.json, without running anything,
@@ -773,36 +891,20 @@ def main() -> int:
         "runs": [],
         "extras": {},
     }
-    labs = {n: Lab(n) for n in NODES}
+    # BENCH_RUNS=0: the VM part alone, no container lab made or removed.
+    labs = {n: Lab(n) for n in NODES} if RUNS else {}
     ways = [w for w in ("ours", "plain", "floor") if w in WAYS]
+    if VM:
+        # First: the VM's converge is the longest single step, and a VM that
+        # cannot boot or converge shows before the hour of container runs.
+        log("aarch64 VM: site.yml (ingress publishing), image sizes, load through the mesh")
+        vm_lab = VmLab(1)
+        try:
+            data["vm"] = guarded(vm, vm_lab)
+        finally:
+            vm_lab.down()
     try:
-        for r in range(RUNS):
-            for n in NODES:
-                lab = labs[n]
-                for way in ways:
-                    log(f"run {r + 1}/{RUNS}, {n} nodes, {way}")
-                    result = converge(way, lab, f"{way}-n{n}-r{r + 1}")
-                    result["run"] = r + 1
-                    data["runs"].append(result)
-                    if "error" in result:
-                        log(f"  ERROR: {result['error']}")
-                        continue
-                    if way != "ours" or r != 0:
-                        continue
-                    # One-off measurements on the converged ours lab; a failure is
-                    # recorded and the bench goes on.
-                    if EXTRAS and n == min(NODES):
-                        log("  extras: image sizes, stream vs build, arm_image, load")
-                        data["extras"] = extras(lab)
-                    if EXTRAS and n == max(NODES) and n != min(NODES):
-                        log("  extras: stream vs registry vs build on the large lab")
-                        data["extras"]["large"] = {
-                            "nodes": n,
-                            "distribution": guarded(distribution, lab),
-                        }
-                    if KNOBS and n == max(NODES):
-                        log("  knobs: warm re-run under each Ansible setting")
-                        data["knobs"] = guarded(knobs, lab, result["warm"])
+        converge_all(data, labs, ways)
     finally:
         for lab in labs.values():
             lab.down()
@@ -811,7 +913,7 @@ def main() -> int:
         (OUT / "bench.json").write_text(json.dumps(data, indent=2) + "\n")
         print(render(data), flush=True)
     bad = [r for r in data["runs"] if "error" in r]
-    return 1 if bad else 0
+    return 1 if bad or "error" in data.get("vm", {}) else 0
 
 
 if __name__ == "__main__":
