@@ -11,7 +11,10 @@
 #   node:bookworm-arm64   the same node as an arm64 userland under qemu-user (uname -m: aarch64)
 #   node:bookworm-pios32  32-bit Raspberry Pi OS: an armhf userland under qemu-user
 #                         (uname -m: armv7l) with its os-release (ID=raspbian)
-#   node:bookworm-hypriot Docker Engine preinstalled and running, standing for HypriotOS
+#   node:bookworm-engine  Debian's docker.io preinstalled and enabled, as a vendor
+#                         image ships it (see node/Dockerfile.engine)
+#   node:trixie-engine    docker.io, its CLI and python3-docker preinstalled: for
+#                         scenarios that start after the engine stage
 #   debian:bookworm-slim-amd64 (target slim-bookworm-amd64; also -arm64) the offline
 #                         stand-in for Docker's debian:bookworm-slim, loaded into
 #                         the nodes' engines under that name (lab.sh load)
@@ -133,14 +136,18 @@ node_image() {  # node_image VARIANT
       else
         lab_say "cached $name"
       fi ;;
-    bookworm-hypriot)
+    bookworm-engine)
       node_image bookworm
-      build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:bookworm" -f "$here/node/Dockerfile.hypriot" ;;
-    *) lab_die "unknown image '$v' (bookworm, trixie, bookworm-arm64, bookworm-pios32, bookworm-hypriot, slim-SUITE-ARCH)" ;;
+      build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:bookworm" -f "$here/node/Dockerfile.engine" ;;
+    trixie-engine)
+      node_image trixie
+      build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:trixie" -f "$here/node/Dockerfile.engine" \
+        --build-arg "PACKAGES=docker.io docker-cli python3-docker busybox-static" ;;
+    *) lab_die "unknown image '$v' (bookworm, trixie, bookworm-arm64, bookworm-pios32, bookworm-engine, trixie-engine, slim-SUITE-ARCH)" ;;
   esac
 }
 
-ALL=(bookworm trixie bookworm-arm64 bookworm-pios32 bookworm-hypriot)
+ALL=(bookworm trixie bookworm-arm64 bookworm-pios32 bookworm-engine trixie-engine)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 docker info >/dev/null 2>&1 || lab_die "no Docker Engine answers; run lab/host-engine.sh first"
 
@@ -153,6 +160,7 @@ for v in "$@"; do
     bookworm-arm64) needed+=("bookworm arm64") ;;
     bookworm-pios32) needed+=("bookworm armhf") ;;
     slim-*) continue ;;  # small; built on demand below
+    trixie-engine) needed+=("trixie amd64") ;;
     *) needed+=("bookworm amd64") ;;
   esac
 done
