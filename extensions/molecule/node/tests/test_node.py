@@ -2,10 +2,22 @@
 
 import pytest
 
+
+def _node(os, arch, dpkg_arch, codename, platform):
+    return {
+        "os": os,
+        "arch": arch,
+        "dpkg_arch": dpkg_arch,
+        "codename": codename,
+        "platform": platform,
+    }
+
+
 EXPECTED = {
-    "pi1": {"os": "raspios", "arch": "x86_64", "dpkg_arch": "amd64", "codename": "trixie"},
-    "pi2": {"os": "raspios", "arch": "x86_64", "dpkg_arch": "amd64", "codename": "bookworm"},
-    "pi3": {"os": "raspbian", "arch": "armv7l", "dpkg_arch": "armhf", "codename": "bookworm"},
+    "pi1": _node("raspios", "x86_64", "amd64", "trixie", "linux/amd64"),
+    "pi2": _node("raspios", "x86_64", "amd64", "bookworm", "linux/amd64"),
+    "pi3": _node("raspbian", "armv7l", "armhf", "bookworm", "linux/arm/v7"),
+    "pi4": _node("raspios", "aarch64", "arm64", "bookworm", "linux/arm64"),
 }
 # prepare.yml made pi2's line untidy; this is what the role must make of it:
 # cgroup_memory=0 replaced where it stood (pi2 also wants cgroup_memory=1, see
@@ -21,6 +33,20 @@ RECORD = "/var/tmp/pifleet-molecule"
 @pytest.fixture
 def name(host):
     return host.backend.get_hostname()
+
+
+def test_systemd_runs_and_nothing_failed(host):
+    state = host.run("systemctl is-system-running").stdout.strip()
+    failed = host.run("systemctl --failed --no-legend --plain").stdout
+    assert state == "running", f"systemd is {state}; failed units:\n{failed}"
+
+
+def test_ansible_and_the_node_agree_on_the_architecture(host, name):
+    # uname -m on the node (under qemu-user for pi3 and pi4) and Ansible's fact.
+    assert host.system_info.arch == EXPECTED[name]["arch"]
+    assert host.system_info.codename == EXPECTED[name]["codename"]
+    facts = host.ansible("setup", "gather_subset=!all,!min,platform", check=False)["ansible_facts"]
+    assert facts["ansible_architecture"] == EXPECTED[name]["arch"]
 
 
 def test_cmdline_is_one_line_with_each_parameter_once(host, name):
@@ -65,6 +91,9 @@ def test_node_facts_per_node(host, name):
     assert facts["arch"] == want["arch"]
     assert facts["dpkg_arch"] == want["dpkg_arch"]
     assert facts["os_codename"] == want["codename"]
+    assert facts["platform"] == want["platform"]
+    assert facts["pi_model"] == "Raspberry Pi 4 Model B Rev 1.5"
+    assert facts["cmdline_path"] == CMDLINE
     assert facts["is_pi"] is True
     assert facts["memory_cgroup"] is True
     assert facts["container"] == "docker"
@@ -76,4 +105,4 @@ def test_check_mode_on_the_converged_fleet_changes_nothing(host, name, check_mod
     if name != "pi1":
         pytest.skip("run once for the fleet")
     nodes = {h: changed for h, changed in check_mode_recap.items() if h.startswith("pi")}
-    assert nodes == {"pi1": 0, "pi2": 0, "pi3": 0}, check_mode_recap
+    assert nodes == {"pi1": 0, "pi2": 0, "pi3": 0, "pi4": 0}, check_mode_recap
