@@ -10,18 +10,11 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
 SCENARIO = Path(__file__).resolve().parents[1]
 REPO = SCENARIO.parents[2]
 LAB = "pifleet-lab-mol-swarm"
-
-
-def ephemeral() -> Path:
-    path = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
-    if not path:
-        pytest.fail("MOLECULE_EPHEMERAL_DIRECTORY is not set: run through molecule verify")
-    return Path(path)
+# Where resources/create.yml has lab/lab.sh write the lab's inventory and key.
+LAB_OUT = REPO / "build" / "lab" / LAB
 
 
 def node_exec(host: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -50,7 +43,7 @@ def env(**extra) -> dict:
 
 def play(playbook, *args, inventory=None, log_path=None) -> subprocess.CompletedProcess:
     """ansible-playbook on the lab; stdout and stderr together."""
-    inv = inventory or str(ephemeral() / "lab" / "inventory.yml")
+    inv = inventory or str(LAB_OUT / "inventory.yml")
     extra = {"ANSIBLE_LOG_PATH": str(log_path)} if log_path else {}
     return subprocess.run(
         ["ansible-playbook", "-i", inv, str(playbook), *args],

@@ -8,7 +8,7 @@ were read (a bad overlay subnet), and once failing before any change.
 import os
 
 import pytest
-from conftest import SCENARIO, case, node_exec, play
+from conftest import LAB_OUT, SCENARIO, case, node_exec, play
 
 TOKEN = "SWMTKN-"
 
@@ -107,7 +107,7 @@ def test_no_token_on_disk(tokens):
         assert found.stdout == "", f"{host}: {found.stdout}"
     home = os.path.expanduser("~/.ansible")
     ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
-    for path in (home, ephemeral):
+    for path in (home, ephemeral, str(LAB_OUT)):
         if os.path.isdir(path):
             for root, _dirs, files in os.walk(path):
                 for f in files:

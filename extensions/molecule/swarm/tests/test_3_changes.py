@@ -10,7 +10,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import REPO, SCENARIO, case, ephemeral, node_exec, play, recap_changed, swarm_nodes
+from conftest import LAB, LAB_OUT, REPO, case, node_exec, recap_changed, swarm_nodes
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("SWARM_SKIP_CHANGES") == "1", reason="SWARM_SKIP_CHANGES=1"
@@ -74,54 +74,9 @@ def test_demote_one_warns_on_an_even_count():
     assert "WARNING: 2 managers: an even count" in result.stdout
 
 
-@pytest.mark.parametrize(
-    ("managers", "workers", "args", "labels", "message"),
-    [
-        (
-            ["pi1", "pi2"],
-            ["pi2", "pi3"],
-            [],
-            None,
-            "in both 'case_managers' and 'case_workers': pi2",
-        ),
-        ([], ["pi1", "pi2", "pi3"], [], None, "no managers: the group 'case_managers'"),
-        (
-            ["pi1", "pi2"],
-            ["pi3"],
-            ["-e", "swarm_advertise_interface=wlan9"],
-            None,
-            "swarm_advertise_interface wlan9 is not an interface",
-        ),
-        (
-            ["pi1", "pi2"],
-            ["pi3"],
-            [],
-            {"pi3": {"bad key": "x"}},
-            "pi3: swarm_node_labels key 'bad key' is malformed",
-        ),
-        (
-            ["pi1", "pi2"],
-            ["pi3"],
-            ["-e", "swarm_node_availability=gone"],
-            None,
-            "swarm_node_availability",
-        ),
-    ],
-    ids=[
-        "host-in-both-groups",
-        "no-managers",
-        "unknown-interface",
-        "malformed-label",
-        "bad-availability",
-    ],
-)
-def test_bad_input_fails_before_any_change(managers, workers, args, labels, message):
-    before = snapshot()
-    result = case(managers, workers, *args, labels=labels)
-    assert result.returncode != 0
-    assert message in result.stdout
-    assert set(recap_changed(result.stdout).values()) <= {0}
-    assert snapshot() == before
+# Bad inputs to the role (both groups, no managers, an unknown interface, a
+# malformed label, a bad availability) are drill 7's cases (tests/drills/
+# bad_inputs.py), run once there against the whole converged fleet.
 
 
 def test_one_hosts_bad_variable_stops_every_host():
@@ -165,16 +120,14 @@ def test_prune_removes_the_unlisted_node():
 
 def test_wiped_node_rejoins():
     old = swarm_nodes()["pi3"]["id"]
-    eph = ephemeral()
     subprocess.run(
         [str(REPO / "lab" / "lab.sh"), "recreate", "pi3"],
-        env={**os.environ, "LAB_NAME": "pifleet-lab-mol-swarm", "LAB_OUT": str(eph / "lab")},
+        env={**os.environ, "LAB_NAME": LAB, "LAB_OUT": str(LAB_OUT)},
         check=True,
         capture_output=True,
         timeout=300,
     )
-    # A blank node: the engine again (prepare), then the role re-joins it.
-    ok(play(SCENARIO / "prepare.yml", "-l", "pi3"))
+    # A blank node (its image has the engine, no Swarm state): the role re-joins it.
     ok(case(["pi1", "pi2"], ["pi3"]))
     nodes = swarm_nodes()
     assert sorted(nodes) == ["pi1", "pi2", "pi3"], nodes  # the old, down entry is gone
