@@ -146,6 +146,13 @@ CASES = [
         extra={"caddy_php_image": ""},
     ),
     Case(
+        "healthcheck-duration",
+        "variable",
+        "caddy.yml",
+        "caddy_healthcheck_timeout must be a Docker duration",
+        extra={"caddy_healthcheck_timeout": "ten seconds"},
+    ),
+    Case(
         "images-distribution",
         "variable",
         "images.yml",

@@ -1,6 +1,12 @@
 """Fault drills on a lab of 3 managers and 1 worker: the session's lab, the
 runner every drill uses, and the report (build/drills/report.{md,json}).
 
+The lab is the drills' own (pifleet-lab-drills, made and converged here) or,
+with DRILLS_LAB=<lab name>, a fleet of that shape that something else made and
+converged with site.yml: `make test` runs the short drills on the default
+scenario's fleet (pifleet-lab-mol-default) instead of converging a second one.
+Such a lab is neither made nor removed here.
+
 Every ansible-playbook the drills run goes through `run()`: its stdout and
 stderr land in build/drills/logs/, with ANSIBLE_LOG_PATH and a jsonfile fact
 cache under build/drills/ too, so drill 8 can read everything a run wrote on
@@ -28,7 +34,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-LAB_NAME = "pifleet-lab-drills"
+# A lab made elsewhere (see above), or the drills' own.
+BORROWED = os.environ.get("DRILLS_LAB", "")
+LAB_NAME = BORROWED or "pifleet-lab-drills"
 LAB_OUT = REPO / "build" / "lab" / LAB_NAME
 INVENTORY = LAB_OUT / "inventory.yml"
 CA = LAB_OUT / "root-ca.crt"
@@ -432,13 +440,16 @@ def start_whole() -> None:
 
 @pytest.fixture(scope="session")
 def fleet():
-    """A fresh lab of 4 nodes (3 managers), site.yml converged once; torn down at the end."""
+    """A fresh lab of 4 nodes (3 managers), site.yml converged once; torn down at the end.
+    A borrowed lab (DRILLS_LAB) is used as it is and left up for its owner."""
     # Drill 8 reads everything under OUT: only this session's runs may be there.
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
+    if BORROWED and not INVENTORY.exists():
+        pytest.fail(f"DRILLS_LAB={BORROWED}: no lab inventory at {INVENTORY}")
     # DRILLS_REUSE_LAB=1 (while writing drills): a lab this fixture left up
     # with DRILLS_KEEP_LAB=1 is used as it is; the report says so.
-    reuse = os.environ.get("DRILLS_REUSE_LAB") == "1" and INVENTORY.exists()
+    reuse = bool(BORROWED) or (os.environ.get("DRILLS_REUSE_LAB") == "1" and INVENTORY.exists())
     start = time.monotonic()
     try:
         if reuse:
@@ -452,7 +463,7 @@ def fleet():
         start_whole()
         yield
     finally:
-        if os.environ.get("DRILLS_KEEP_LAB") != "1":
+        if not BORROWED and os.environ.get("DRILLS_KEEP_LAB") != "1":
             lab("down")
 
 
@@ -537,7 +548,8 @@ def _markdown() -> str:
     lines = [
         "# Fault drills",
         "",
-        f"Lab {LAB_NAME}: 3 managers (pi1-pi3) + 1 worker (pi4), trixie nodes; "
+        f"Lab {LAB_NAME}: 3 managers (pi1-pi3) + 1 worker (pi4)"
+        f"{', converged before the drills (borrowed)' if BORROWED else ', trixie nodes'}; "
         f"lab up {SESSION.get('lab_up_s', '-')} s, first site.yml "
         f"{SESSION.get('converge_s', '-')} s, whole session {SESSION.get('total_s', '-')} s.",
         "",

@@ -1,5 +1,7 @@
 """What each node is after site.yml: a booted Pi-like host with a healthy engine."""
 
+import pytest
+
 
 def test_systemd_runs_and_nothing_failed(host):
     state = host.run("systemctl is-system-running").stdout.strip()
@@ -31,3 +33,10 @@ def test_the_images_are_on_every_node(host):
     with host.sudo():
         for ref in ("pifleet/caddy:2", "pifleet/php-fpm:8"):
             assert host.run(f"docker image inspect {ref}").rc == 0, ref
+
+
+def test_check_mode_on_the_converged_fleet_changes_nothing(host, check_mode_recap):
+    """site.yml --check --diff on the converged fleet: every node predicts 0 changes."""
+    if host.backend.get_hostname() != "pi1":
+        pytest.skip("run once for the fleet")
+    assert check_mode_recap == {"pi1": 0, "pi2": 0, "pi3": 0, "pi4": 0}, check_mode_recap

@@ -11,9 +11,12 @@ import time
 import h3
 import pytest
 import testinfra
+import testinfra.utils.ansible_runner
 
 SITE = "demo.pifleet.lan"
-CA = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "root-ca.crt")
+# caddy_root_ca_dest in molecule.yml: the lab's own directory.
+LAB_OUT = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "build", "lab")
+CA = os.path.join(LAB_OUT, "pifleet-lab-mol-default", "root-ca.crt")
 
 
 def curl(host, path, *extra, scheme="https"):
@@ -108,7 +111,7 @@ def converge(host, extra):
 
 def addresses(host):
     inventory = host.backend.ansible_inventory
-    names = ["pi1", "pi2", "pi3"]
+    names = testinfra.utils.ansible_runner.AnsibleRunner(inventory).get_hosts("all")
     return [
         testinfra.get_host(f"ansible://{n}", ansible_inventory=inventory).ansible.get_variables()[
             "ansible_host"
@@ -139,23 +142,8 @@ def manager(host):
     return host
 
 
-def test_bad_inputs_fail_before_any_host_changes(manager):
-    cases = {
-        "is already served": [DEMO, dict(DEMO)],
-        "caddy_php_image is empty": [DEMO],
-        "is not a host name": [{"name": "not a name", "src": "demo"}],
-        "caddy_healthcheck_timeout must be a Docker duration": [DEMO],
-    }
-    for expected, sites in cases.items():
-        extra = {"caddy_sites": sites}
-        if expected == "caddy_php_image is empty":
-            extra["caddy_php_image"] = ""
-        if expected.startswith("caddy_healthcheck_timeout"):
-            extra["caddy_healthcheck_timeout"] = "ten seconds"
-        run = converge(manager, extra)
-        assert run.returncode != 0, run.stdout
-        assert expected in run.stdout + run.stderr
-        assert "changed=0" in run.stdout and "changed=1" not in run.stdout
+# Bad inputs to the stack are drill 7's cases (tests/drills/bad_inputs.py), run
+# on this same fleet by `make test` after this verify step.
 
 
 def test_broken_config_is_rejected_and_the_site_keeps_serving(manager):
