@@ -4,8 +4,11 @@
 
 - ``recipes | pifleet.swarm.images_recipe_problems(shipped)``: what is wrong with images_recipes.
 - ``{host: arch} | pifleet.swarm.images_builders``: {arch: builder host}.
+- ``recipes | pifleet.swarm.images_recipe_dirs(build_dir, recipes_dir)``: each recipe with its
+  source_dir (controller) and context_dir (builder).
 - ``find_results | pifleet.swarm.images_stale_files(shipped_find_results)``: absolute paths on
-  the node that the recipes no longer ship (both are registered ansible.builtin.find loops).
+  the node that the recipes no longer ship (both are ansible.builtin.find loops over the
+  recipes of images_recipe_dirs: each result's item says which directories were listed).
 - ``refs | pifleet.swarm.images_wanted(arm_image_results)``: [{ref, hash}] the builder made.
 - ``hostvars[h] | pifleet.swarm.images_ssh_command(h, 'docker save x')``: how the controller
   reaches h to run a command there.
@@ -23,6 +26,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._images import (
     ssh_command,
     stale_files,
     wanted,
+    with_dirs,
 )
 
 
@@ -34,11 +38,17 @@ def images_builders(arch_by_host):
     return builders(dict(arch_by_host))
 
 
+def images_recipe_dirs(recipes, build_dir, recipes_dir):
+    return with_dirs(list(recipes), str(build_dir), str(recipes_dir))
+
+
 def images_stale_files(held_results, shipped_results):
+    # The roots come from each loop item, not from the result's `invocation`,
+    # which ansible-core 2.21 no longer returns.
     out = []
     for held, shipped in zip(held_results, shipped_results, strict=True):
-        held_root = held["invocation"]["module_args"]["paths"][0].rstrip("/")
-        shipped_root = shipped["invocation"]["module_args"]["paths"][0].rstrip("/")
+        held_root = held["item"]["context_dir"]
+        shipped_root = shipped["item"]["source_dir"]
         relative = [f["path"][len(shipped_root) + 1 :] for f in shipped["files"]]
         held_rel = [f["path"][len(held_root) + 1 :] for f in held["files"]]
         out += [f"{held_root}/{p}" for p in stale_files(relative, held_rel)]
@@ -64,6 +74,7 @@ class FilterModule:
     def filters(self):
         return {
             "images_recipe_problems": images_recipe_problems,
+            "images_recipe_dirs": images_recipe_dirs,
             "images_builders": images_builders,
             "images_registry_refs": images_registry_refs,
             "images_ssh_command": images_ssh_command,

@@ -80,6 +80,19 @@ def builders(arch_by_host: Mapping[str, str]) -> dict[str, str]:
     return plan
 
 
+def with_dirs(recipes: list[Mapping], build_dir: str, recipes_dir: str) -> list[dict]:
+    """Each recipe, plus where its files are on the controller (source_dir: its
+    `src`, or the shipped recipe of that name under recipes_dir) and where the
+    builder keeps its copy, the build context (context_dir: one directory per
+    image name under build_dir)."""
+    out = []
+    for recipe in recipes:
+        source = recipe["src"] if "src" in recipe else f"{recipes_dir}/{recipe['recipe']}"
+        context = f"{build_dir.rstrip('/')}/{recipe['name'].replace('/', '_')}"
+        out.append({**recipe, "source_dir": source.rstrip("/"), "context_dir": context})
+    return out
+
+
 def stale_files(shipped: list[str], held: list[str]) -> list[str]:
     """Paths under the copy on the node that the recipe no longer ships.
 

@@ -11,7 +11,9 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._images import (
     ssh_command,
     stale_files,
     wanted,
+    with_dirs,
 )
+from ansible_collections.pifleet.swarm.plugins.filter.images import images_stale_files
 
 SHIPPED = ["caddy", "php-fpm"]
 
@@ -57,6 +59,28 @@ def test_stale_files():
     shipped = ["Dockerfile", "conf", "conf/a.conf"]
     held = ["Dockerfile", "conf", "conf/a.conf", "conf/old.conf", "gone", "gone/x", "old.txt"]
     assert stale_files(shipped, held) == ["conf/old.conf", "gone", "old.txt"]
+
+
+def test_recipe_dirs_from_src_or_the_shipped_recipe():
+    recipes = [{"name": "pifleet/caddy", "recipe": "caddy"}, {"name": "hello", "src": "/r/hello/"}]
+    dirs = with_dirs(recipes, "/srv/build/", "/roles/images/files/recipes")
+    assert [(d["source_dir"], d["context_dir"]) for d in dirs] == [
+        ("/roles/images/files/recipes/caddy", "/srv/build/pifleet_caddy"),
+        ("/r/hello", "/srv/build/hello"),
+    ]
+    assert dirs[0]["name"] == "pifleet/caddy" and "source_dir" not in recipes[0]
+
+
+def test_stale_files_filter_reads_only_what_find_returns():
+    # Registered find loop results as ansible-core 2.21 returns them: no
+    # `invocation` (INJECT_INVOCATION defaults to False there).
+    (item,) = with_dirs([{"name": "pifleet/caddy", "recipe": "caddy"}], "/srv/b", "/rec")
+    shipped = {"item": item, "files": [{"path": "/rec/caddy/Dockerfile"}]}
+    held = {
+        "item": item,
+        "files": [{"path": "/srv/b/pifleet_caddy/Dockerfile"}, {"path": "/srv/b/pifleet_caddy/old"}],
+    }
+    assert images_stale_files([held], [shipped]) == ["/srv/b/pifleet_caddy/old"]
 
 
 def test_wanted_pairs_refs_with_hashes():
