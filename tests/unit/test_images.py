@@ -4,6 +4,7 @@ registry names."""
 import shlex
 
 import pytest
+from ansible_collections.pifleet.swarm.plugins.filter.images import images_stale_files
 from ansible_collections.pifleet.swarm.plugins.module_utils._images import (
     builders,
     recipe_problems,
@@ -13,7 +14,6 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._images import (
     wanted,
     with_dirs,
 )
-from ansible_collections.pifleet.swarm.plugins.filter.images import images_stale_files
 
 SHIPPED = ["caddy", "php-fpm"]
 
@@ -76,10 +76,8 @@ def test_stale_files_filter_reads_only_what_find_returns():
     # `invocation` (INJECT_INVOCATION defaults to False there).
     (item,) = with_dirs([{"name": "pifleet/caddy", "recipe": "caddy"}], "/srv/b", "/rec")
     shipped = {"item": item, "files": [{"path": "/rec/caddy/Dockerfile"}]}
-    held = {
-        "item": item,
-        "files": [{"path": "/srv/b/pifleet_caddy/Dockerfile"}, {"path": "/srv/b/pifleet_caddy/old"}],
-    }
+    held_paths = ["/srv/b/pifleet_caddy/Dockerfile", "/srv/b/pifleet_caddy/old"]
+    held = {"item": item, "files": [{"path": p} for p in held_paths]}
     assert images_stale_files([held], [shipped]) == ["/srv/b/pifleet_caddy/old"]
 
 
