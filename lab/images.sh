@@ -28,9 +28,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lab/lib.sh
 . "$here/lib.sh"
 
-# What a minimal Pi OS Lite install has that Ansible and the roles rely on:
-# systemd as init, sshd, python3, sudo; plus curl/procps for humans and tests.
-ROOTFS_PACKAGES=systemd,systemd-sysv,dbus,openssh-server,python3,python3-apt,sudo,iproute2,iputils-ping,ca-certificates,curl,gnupg,procps,less,kmod
+# As bare as a fresh minimal image (debootstrap minbase, Debian's own Pi
+# images, DietPi, Armbian can be like that): systemd as init, sshd, python3,
+# sudo, and nothing the roles could lean on without installing it themselves.
+# BARE_ABSENT must stay out: check_bare refuses an image that has one.
+ROOTFS_PACKAGES=systemd,systemd-sysv,dbus,openssh-server,python3,sudo
+BARE_ABSENT=(python3-apt gnupg curl iproute2 ca-certificates)
 
 key_of() { cat "$@" | sha256sum | cut -c1-16; }
 mapfile -t node_files < <(find "$here/node" -type f | sort)
@@ -117,14 +120,24 @@ build() {  # build NAME CONTEXT_DIR BASE [extra docker build args]
   image_current "$name" || lab_die "building $name failed"
 }
 
+check_bare() {  # check_bare IMAGE : none of BARE_ABSENT is installed in it
+  local found
+  found=$(docker run --rm --entrypoint dpkg-query "$1" -W -f '${db:Status-Abbrev} ${Package}\n' \
+    "${BARE_ABSENT[@]}" 2>/dev/null | awk '$1 == "ii" {print $2}' | tr '\n' ' ')
+  [ -z "$found" ] || lab_die "$1 is not bare: it has $found(the roles must install what they need)"
+}
+
 node_image() {  # node_image VARIANT
   local v=$1
   case "$v" in
-    bookworm|trixie) build "$LAB_PREFIX/node:$v" "$here/node" "$(base_image "$v" amd64)" ;;
-    bookworm-arm64)  build "$LAB_PREFIX/node:$v" "$here/node" "$(base_image bookworm arm64)" ;;
+    bookworm|trixie) build "$LAB_PREFIX/node:$v" "$here/node" "$(base_image "$v" amd64)"
+      check_bare "$LAB_PREFIX/node:$v" ;;
+    bookworm-arm64)  build "$LAB_PREFIX/node:$v" "$here/node" "$(base_image bookworm arm64)"
+      check_bare "$LAB_PREFIX/node:$v" ;;
     bookworm-pios32)
       build "$LAB_PREFIX/node:bookworm-armhf" "$here/node" "$(base_image bookworm armhf)"
-      build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:bookworm-armhf" -f "$here/node/Dockerfile.pios32" ;;
+      build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:bookworm-armhf" -f "$here/node/Dockerfile.pios32"
+      check_bare "$LAB_PREFIX/node:$v" ;;
     slim-*)  # slim-SUITE-ARCH: the stand-in for debian:SUITE-slim (see rootfs)
       local rest=${v#slim-} name tar
       name=$LAB_PREFIX/debian:${rest%-*}-slim-${rest##*-}

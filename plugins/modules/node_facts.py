@@ -154,6 +154,23 @@ ansible_facts:
           description: Whether Raspberry Pi OS's C(dphys-swapfile) is installed.
           type: bool
           sample: true
+        python3_apt:
+          description: >-
+            Whether the system Python can import C(apt) (Debian's
+            C(python3-apt)), which M(ansible.builtin.apt) needs. Minimal images
+            (debootstrap minbase, some vendor images) lack it; the node role
+            installs it before any role uses that module.
+          type: bool
+          sample: true
+        base_packages_missing:
+          description: >-
+            Debian packages that Ansible's own modules need and the node lacks:
+            C(python3-apt) (M(ansible.builtin.apt)) and C(iproute2) (the
+            C(ip) command, which network facts are read with). The node role
+            installs them.
+          type: list
+          elements: str
+          sample: [python3-apt, iproute2]
         disk_free_mb:
           description: >-
             Free space (for unprivileged users, as Docker sees it) in MB per
@@ -168,6 +185,7 @@ ansible_facts:
           sample: 1795884000.12
 """
 
+import importlib.util
 import os
 import platform
 import time
@@ -258,11 +276,29 @@ def gather(module: AnsibleModule) -> dict[str, object]:
         "dphys_swapfile": any(
             os.path.exists(p) for p in ("/sbin/dphys-swapfile", "/usr/sbin/dphys-swapfile")
         ),
+        "python3_apt": _has_python3_apt(),
+        "base_packages_missing": [
+            pkg
+            for pkg, present in (("python3-apt", _has_python3_apt()), ("iproute2", _has_ip()))
+            if not present
+        ],
         "disk_free_mb": {path: _free_mb(path) for path in module.params["disk_paths"]},
         "clock": time.time(),
     }
     facts.update(arch_info(platform.machine(), dpkg_arch))
     return facts
+
+
+def _has_python3_apt() -> bool:
+    # The apt module looks for the bindings in the running interpreter, then in
+    # /usr/bin/python3 (which it respawns under): either one is enough.
+    if importlib.util.find_spec("apt") is not None:
+        return True
+    return any(os.path.isdir(f"{d}/apt") for d in ("/usr/lib/python3/dist-packages",))
+
+
+def _has_ip() -> bool:
+    return any(os.path.exists(f"{d}/ip") for d in ("/usr/bin", "/usr/sbin", "/bin", "/sbin"))
 
 
 def main() -> None:

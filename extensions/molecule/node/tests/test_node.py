@@ -49,6 +49,18 @@ def test_ansible_and_the_node_agree_on_the_architecture(host, name):
     assert facts["ansible_architecture"] == EXPECTED[name]["arch"]
 
 
+def test_the_node_started_bare_and_the_role_installed_what_ansible_needs(host):
+    # prepare.yml recorded, before any role ran, which of these the image had:
+    # none (lab/images.sh keeps node images as bare as a minimal image).
+    assert host.file(f"{RECORD}/packages-before").content_string.split() == []
+    for package in ("python3-apt", "iproute2"):
+        assert host.package(package).is_installed, package
+    assert host.run("python3 -c 'import apt'").rc == 0
+    # Nothing the roles do not need came in with them.
+    for package in ("gnupg", "curl"):
+        assert not host.package(package).is_installed, package
+
+
 def test_cmdline_is_one_line_with_each_parameter_once(host, name):
     text = host.file(CMDLINE).content_string
     assert text.endswith("\n") and text.count("\n") == 1
