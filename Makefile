@@ -16,6 +16,25 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
 # Docker-in-Docker nodes on a shared 2-core machine answer slowly at times.
 export ANSIBLE_TIMEOUT ?= 30
+# No fact as a top-level variable in any test run: ansible-core 2.21 warns on
+# each such use and 2.24 removes them, so a role that leans on one fails here
+# rather than on a user's controller.
+export ANSIBLE_INJECT_FACT_VARS := False
+
+# The controller matrix: each ansible-core line the collection supports, on the
+# Python that `pip install ansible` gives it today, each with a venv of its own.
+# 2.19 (Python 3.11, requirements.txt, .venv) runs every scenario; the newest
+# runs the default scenario and the short drills, from the built tarball;
+# every line runs ansible-lint, the unit tests and the collection check.
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+PYTHON_2.20 ?= $(or $(lastword $(wildcard $(PYENV_ROOT)/versions/3.12.*/bin/python3.12)),python3.12)
+PYTHON_2.21 ?= $(or $(lastword $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3.13)),python3.13)
+CORES := 2.20 2.21
+NEWEST := 2.21
+NEWEST_BIN := $(CURDIR)/.venv-$(NEWEST)/bin
+# Where make test-site installs the built tarball (a clean collections path).
+INSTALLED := $(CURDIR)/build/installed
+LOGS := build/logs
 
 N ?= 3
 LAB_NAME ?= pifleet-lab
@@ -38,8 +57,15 @@ $(VENV)/.stamp: requirements.txt tools/venv.sh
 	tools/venv.sh "$(PYTHON)" requirements.txt $(VENV)
 	touch $@
 
+.venv-%/.stamp: requirements/core-%.txt tools/venv.sh
+	tools/venv.sh "$(PYTHON_$*)" $< .venv-$*
+	touch $@
+
 .PHONY: venv
 venv: $(VENV)/.stamp $(COLLECTION_LINK) ## the controller's venv from requirements.txt
+
+.PHONY: venvs
+venvs: venv $(foreach c,$(CORES),.venv-$(c)/.stamp) ## also one venv per newer ansible-core of the matrix (requirements/core-*.txt)
 
 # The checkout, seen by Ansible as the installed collection pifleet.swarm.
 $(COLLECTION_LINK):
@@ -94,29 +120,47 @@ unit: venv ## pytest for the module and pure helpers
 collection: venv ## build the tarball, install it into a clean path, use it from there
 	tests/collection/check.sh
 
+.PHONY: matrix
+matrix: venvs ## ansible-lint, unit tests and the collection check on each newer ansible-core
+	@for c in $(CORES); do \
+	  echo "=== ansible-core $$c: ansible-lint, unit, collection"; \
+	  start=$$SECONDS; \
+	  ( export PATH="$(CURDIR)/.venv-$$c/bin:$$PATH"; ansible --version | sed -n 1p; \
+	    ansible-lint --strict && pytest -q tests/unit && tests/collection/check.sh ) || exit 1; \
+	  echo "=== ansible-core $$c passed in $$((SECONDS - start)) s"; \
+	done
+
+# Each scenario's output also goes to build/logs/<scenario>.log, which must hold
+# no deprecation warning from this collection (tools/deprecations.py).
 .PHONY: molecule
 molecule: venv host ## every molecule scenario (SCENARIOS="a b" for some)
-	@for s in $(SCENARIOS); do \
-	  echo "=== molecule scenario $$s"; \
+	@mkdir -p $(LOGS); for s in $(SCENARIOS); do \
+	  echo "=== molecule scenario $$s ($$(ansible --version | sed -n 1p))"; \
 	  start=$$SECONDS; \
-	  molecule test -s "$$s" || exit 1; \
+	  molecule test -s "$$s" 2>&1 | tee $(LOGS)/$$s.log || exit 1; \
+	  python3 tools/deprecations.py $(LOGS)/$$s.log || exit 1; \
 	  echo "=== molecule scenario $$s passed in $$((SECONDS - start)) s"; \
 	done
 
-# The default scenario's fleet (3 managers + 1 worker, converged by site.yml)
-# is the shape the drills need: the short drills run on it before it is
-# destroyed, instead of converging a lab of their own (tests/drills/conftest.py).
+# The default scenario runs on the newest ansible-core, with the collection
+# installed from its built tarball into a clean path (what a user of Galaxy has).
+# Its fleet (3 managers + 1 worker, converged by site.yml) is the shape the
+# drills need: the short drills run on it before it is destroyed, instead of
+# converging a lab of their own (tests/drills/conftest.py).
 .PHONY: test-site
-test-site: venv host ## the default scenario, then the short drills on its fleet
-	@echo "=== molecule scenario default (then drills $(DRILLS_SHORT) on its fleet)"; \
+test-site: venv .venv-$(NEWEST)/.stamp host ## the default scenario on the newest ansible-core from the tarball, then the short drills on its fleet
+	@mkdir -p $(LOGS); export PATH="$(NEWEST_BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH=$(INSTALLED)/collections; \
+	tarball=$$(tools/install-collection.sh $(INSTALLED)); \
+	echo "=== molecule scenario default ($$(ansible --version | sed -n 1p), from $$(basename $$tarball)), then drills $(DRILLS_SHORT) on its fleet"; \
 	start=$$SECONDS; rc=0; \
-	molecule test -s default --destroy never || rc=$$?; \
+	molecule test -s default --destroy never 2>&1 | tee $(LOGS)/default.log || rc=$$?; \
 	if [ $$rc = 0 ]; then \
 	  echo "=== molecule scenario default passed in $$((SECONDS - start)) s; short drills on its fleet"; \
-	  DRILLS_LAB=pifleet-lab-mol-default pytest -v -m short tests/drills || rc=$$?; \
+	  DRILLS_LAB=pifleet-lab-mol-default pytest -v -m short tests/drills 2>&1 | tee $(LOGS)/drills-short.log || rc=$$?; \
 	fi; \
 	molecule destroy -s default >/dev/null 2>&1 || LAB_NAME=pifleet-lab-mol-default lab/lab.sh down || :; \
 	[ $$rc = 0 ] || exit $$rc; \
+	python3 tools/deprecations.py $(LOGS)/default.log $(LOGS)/drills-short.log; \
 	echo "=== default scenario and short drills passed in $$((SECONDS - start)) s"
 
 .PHONY: test-arm
@@ -137,13 +181,13 @@ bench: venv host ## speed vs the plain way and the raw floor on fresh labs, ingr
 	BENCH_RUNS="$(BENCH_RUNS)" BENCH_NODES="$(BENCH_NODES)" python bench/run.py
 
 .PHONY: test
-test: lint unit collection ## everything CI runs but the aarch64 VM: lint, unit, collection, molecule, short drills
+test: lint unit collection matrix ## everything CI runs but the aarch64 VM: lint, unit, collection and the matrix, molecule, short drills
 	$(MAKE) test-site
 	$(MAKE) molecule SCENARIOS="$(filter-out default,$(SCENARIOS))"
 
 .PHONY: clean
 clean: lab-down ## lab down, venv and build output removed (image cache kept)
-	rm -rf $(VENV) build .pytest_cache .ruff_cache pifleet-swarm-*.tar.gz
+	rm -rf $(VENV) $(foreach c,$(CORES),.venv-$(c)) build .pytest_cache .ruff_cache pifleet-swarm-*.tar.gz
 
 .PHONY: distclean
 distclean: clean ## also the cached lab images, debootstrap trees and venvs

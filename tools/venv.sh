@@ -19,8 +19,10 @@ if [ ! -e "$dir/.complete" ]; then
   rm -rf "$dir"
   echo "venv: Python $version, $requirements -> $dir" >&2
   "$python" -m venv "$dir"
-  "$dir/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
-  "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  # This machine's pip config names local indexes that may be absent: pip
+  # says so once per package, which is noise here.
+  "$dir/bin/pip" install --quiet --disable-pip-version-check --upgrade pip 2> >(grep -v "^WARNING: Location '" >&2)
+  "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" 2> >(grep -v "^WARNING: Location '" >&2)
   touch "$dir/.complete"
 fi
 # A real directory left by an older Makefile gives way to the link.

@@ -6,13 +6,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cd "$root"
-ansible-galaxy collection build --output-path "$work" >/dev/null
-tarball=$(ls "$work"/pifleet-swarm-*.tar.gz)
+tarball=$("$root/tools/install-collection.sh" "$work")
 echo "built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)" >&2
 
 # Nothing from the working tree's scratch space may ship.
-if tar -tzf "$tarball" | grep -E '^(\.venv|build|\.ansible|\.ci)/|__pycache__|\.molecule/'; then
+if tar -tzf "$tarball" | grep -E '^(\.venv[^/]*|build|\.ansible|\.ci|tools|lab|requirements)/|__pycache__|\.molecule/'; then
   echo "FAIL: the tarball carries files that must not ship (above)" >&2
   exit 1
 fi
@@ -21,12 +19,11 @@ for f in galaxy.yml MANIFEST.json meta/runtime.yml plugins/modules/node_facts.py
   tar -tzf "$tarball" | grep -x "$f" >/dev/null || { echo "FAIL: $f missing from the tarball" >&2; exit 1; }
 done
 
-# --no-deps: community.docker comes from the venv's `ansible` package (Galaxy
-# is not reachable), found on sys.path as for any user of that package.
-ANSIBLE_COLLECTIONS_PATH=$work/collections \
-  ansible-galaxy collection install --no-deps -p "$work/collections" "$tarball" >/dev/null
-# An empty config: none of the checkout's settings (collections_path) apply.
-: >"$work/ansible.cfg"
+# The users' ansible.cfg, exactly as the README gives it (the ini block after
+# its marker): none of the checkout's settings (collections_path) apply.
+awk '/<!-- ansible.cfg for users/ {seen=1; next} seen && /^```ini/ {on=1; next} on && /^```/ {exit} on' \
+  "$root/README.md" >"$work/ansible.cfg"
+grep -q '^forks' "$work/ansible.cfg" || { echo "FAIL: no ansible.cfg block found in README.md" >&2; exit 1; }
 export ANSIBLE_COLLECTIONS_PATH=$work/collections ANSIBLE_CONFIG=$work/ansible.cfg
 cd "$work"
 
@@ -60,7 +57,7 @@ cat >"$work/play.yml" <<'PLAY'
     - name: The module, its module_utils and a filter answered
       ansible.builtin.assert:
         that:
-          - node_facts.arch in ['x86_64', 'aarch64', 'armv7l', 'armv6l']
+          - ansible_facts['node_facts'].arch in ['x86_64', 'aarch64', 'armv7l', 'armv6l']
           - edit is changed
           - lookup('ansible.builtin.file', playbook_dir ~ '/cmdline.txt') is search('rootwait cgroup_enable=memory')
           - "'pi.lan' | pifleet.swarm.caddy_tls_mode == 'internal'"

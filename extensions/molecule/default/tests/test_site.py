@@ -98,8 +98,9 @@ def test_admin_api_is_not_published(host):
 
 # Changes, run once from the manager's test (they act on the whole stack).
 
-# The stack alone, with the scenario's inventory (the earlier stages are done).
-CONVERGE = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "caddy.yml")
+# The stack alone, with the scenario's inventory (the earlier stages are done),
+# by FQCN: from the collection as installed for this run.
+CONVERGE = "pifleet.swarm.caddy"
 DEMO = {"name": SITE, "src": "demo", "php": True}
 
 
