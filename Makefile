@@ -180,10 +180,13 @@ drills-short: venv host ## drills 1, 2, 7, 8 (worker re-join, manager loss, bad 
 bench: venv host ## speed vs the plain way and the raw floor on fresh labs, ingress load on an aarch64 VM (BENCH_RUNS, BENCH_NODES, BENCH_VM)
 	BENCH_RUNS="$(BENCH_RUNS)" BENCH_NODES="$(BENCH_NODES)" python bench/run.py
 
+# Two lanes side by side (tools/lanes.sh), each with labs of its own: the
+# matrix and the default scenario with the short drills, and the other
+# scenarios. The engine, the lab images and the venvs are made first, once.
 .PHONY: test
-test: lint unit collection matrix ## everything CI runs but the aarch64 VM: lint, unit, collection and the matrix, molecule, short drills
-	$(MAKE) test-site
-	$(MAKE) molecule SCENARIOS="$(filter-out default,$(SCENARIOS))"
+test: lint unit collection venvs images ## everything CI runs but the aarch64 VM: lint, unit, collection, the ansible-core matrix, molecule, short drills
+	tools/lanes.sh "site=$(MAKE) --no-print-directory matrix test-site" \
+	  "scenarios=$(MAKE) --no-print-directory molecule SCENARIOS='$(filter-out default,$(SCENARIOS))'"
 
 .PHONY: clean
 clean: lab-down ## lab down, venv and build output removed (image cache kept)
