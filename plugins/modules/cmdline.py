@@ -44,6 +44,9 @@ options:
     description:
       - Keep a copy of the file as it was, next to it, when it changes (a Pi
         that no longer boots can be fixed from a card reader with it).
+      - The copy is named C(cmdline.txt.YYYYMMDD-HHMMSS.bak): the boot
+        partition is FAT, which refuses the C(:) in the names Ansible's own
+        backups get.
     type: bool
     default: false
 attributes:
@@ -83,11 +86,13 @@ backup_file:
   description: Where the previous file was copied to.
   returned: when O(backup) is true and the file changed
   type: str
-  sample: /boot/firmware/cmdline.txt.2101.2026-11-28@16:50:01~
+  sample: /boot/firmware/cmdline.txt.20261128-165001.bak
 """
 
 import os
+import shutil
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pifleet.swarm.plugins.module_utils._cmdline import (
@@ -95,6 +100,31 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._cmdline import (
     cmdline_diff,
     edit_cmdline,
 )
+
+# What FAT (vfat, the Pi's boot partition) refuses in a file name.
+FAT_FORBIDDEN = set('"*/:<>?\\|')
+
+
+def backup_name(path: str, now: float, taken) -> str:
+    """A FAT-safe name for a copy of path made at `now`, next to it: not one that
+    taken(name) says exists. Ansible's backup_local() puts the time as HH:MM:SS
+    in the name, which FAT refuses."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    name, n = f"{path}.{stamp}.bak", 1
+    while taken(name):
+        n += 1
+        name = f"{path}.{stamp}-{n}.bak"
+    return name
+
+
+def _backup(module: AnsibleModule, path: str) -> str:
+    dest = backup_name(path, time.time(), os.path.exists)
+    try:
+        # Content only: FAT has no modes or owners to copy (chmod fails there).
+        shutil.copyfile(path, dest)
+    except OSError as err:
+        module.fail_json(msg=f"cannot back up {path} to {dest}: {err}")
+    return dest
 
 
 def main() -> None:
@@ -127,7 +157,7 @@ def main() -> None:
         result["diff"] = cmdline_diff(path, before, after)
     if result["changed"] and not module.check_mode:
         if module.params["backup"]:
-            result["backup_file"] = module.backup_local(path)
+            result["backup_file"] = _backup(module, path)
         fd, tmp = tempfile.mkstemp(dir=module.tmpdir)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(after)

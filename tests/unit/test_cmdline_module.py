@@ -47,6 +47,10 @@ def test_change_then_nothing_to_do(capsys, path):
     backups = [p for p in path.parent.iterdir() if p.name.startswith("cmdline.txt.")]
     assert len(backups) == 1
     assert backups[0].read_text() == LINE
+    assert first["backup_file"] == str(backups[0])
+    # The Pi's boot partition is FAT: no character it refuses (Ansible's own
+    # backup names carry HH:MM:SS).
+    assert not set(backups[0].name) & cmdline.FAT_FORBIDDEN, backups[0].name
     assert first["previous"] == LINE.rstrip("\n")
     second = _run(capsys, **_args(path))
     assert second["changed"] is False
@@ -65,3 +69,17 @@ def test_missing_file_fails_clearly(capsys, tmp_path):
     result = _run(capsys, **_args(tmp_path / "nope.txt"))
     assert result["failed"] is True
     assert "cannot read" in result["msg"]
+
+
+def test_backup_names_are_fat_safe_and_never_overwrite():
+    now = 1795884000.0  # 2026-11-28, any time of day
+    taken = {
+        "/boot/firmware/cmdline.txt."
+        + cmdline.time.strftime("%Y%m%d-%H%M%S", cmdline.time.localtime(now))
+        + ".bak"
+    }
+    first = cmdline.backup_name("/boot/firmware/cmdline.txt", now, lambda n: False)
+    assert first in taken
+    assert not set(first.rsplit("/", 1)[1]) & cmdline.FAT_FORBIDDEN
+    second = cmdline.backup_name("/boot/firmware/cmdline.txt", now, taken.__contains__)
+    assert second != first and second.endswith("-2.bak")

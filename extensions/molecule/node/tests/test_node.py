@@ -82,7 +82,9 @@ def test_rest_of_the_line_is_intact(host, name):
 
 
 def test_a_backup_of_the_old_line_is_kept(host):
-    backups = host.check_output(f"ls {CMDLINE}.*~").split()
+    # A FAT-safe name (the boot partition of a real Pi is FAT: no ':').
+    backups = host.check_output(f"ls {CMDLINE}.*.bak").split()
+    assert all(":" not in b for b in backups), backups
     assert len(backups) == 1
     assert (
         host.file(backups[0]).content_string
