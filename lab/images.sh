@@ -122,8 +122,9 @@ build() {  # build NAME CONTEXT_DIR BASE [extra docker build args]
 
 check_bare() {  # check_bare IMAGE : none of BARE_ABSENT is installed in it
   local found
-  found=$(docker run --rm --entrypoint dpkg-query "$1" -W -f '${db:Status-Abbrev} ${Package}\n' \
-    "${BARE_ABSENT[@]}" 2>/dev/null | awk '$1 == "ii" {print $2}' | tr '\n' ' ')
+  # dpkg-query exits 1 when it knows none of them: that is the good case.
+  found=$( { docker run --rm --entrypoint dpkg-query "$1" -W -f '${db:Status-Abbrev} ${Package}\n' \
+    "${BARE_ABSENT[@]}" 2>/dev/null || :; } | awk '$1 == "ii" {print $2}' | tr '\n' ' ')
   [ -z "$found" ] || lab_die "$1 is not bare: it has $found(the roles must install what they need)"
 }
 
