@@ -13,7 +13,8 @@
 #                         (uname -m: armv7l) with its os-release (ID=raspbian)
 #   node:bookworm-engine  Debian's docker.io preinstalled and enabled, as a vendor
 #                         image ships it (see node/Dockerfile.engine)
-#   node:trixie-engine    docker.io, its CLI and python3-docker preinstalled: for
+#   node:trixie-engine    what the node and docker roles leave (python3-apt,
+#                         iproute2, docker.io, its CLI, python3-docker): for
 #                         scenarios that start after the engine stage
 #   debian:bookworm-slim-amd64 (target slim-bookworm-amd64; also -arm64) the offline
 #                         stand-in for Docker's debian:bookworm-slim, loaded into
@@ -156,7 +157,7 @@ node_image() {  # node_image VARIANT
     trixie-engine)
       node_image trixie
       build "$LAB_PREFIX/node:$v" "$here/node" "$LAB_PREFIX/node:trixie" -f "$here/node/Dockerfile.engine" \
-        --build-arg "PACKAGES=docker.io docker-cli python3-docker busybox-static" ;;
+        --build-arg "PACKAGES=python3-apt iproute2 docker.io docker-cli python3-docker busybox-static" ;;
     *) lab_die "unknown image '$v' (bookworm, trixie, bookworm-arm64, bookworm-pios32, bookworm-engine, trixie-engine, slim-SUITE-ARCH)" ;;
   esac
 }
