@@ -15,13 +15,14 @@ chmod 0755 /usr/sbin/policy-rc.d
 
 apt-get update -qq
 # The kernel and its initramfs (MODULES=list, see conf.d, packed once by the
-# kernel's postinst), what Pi OS Lite runs (timesyncd), and Docker Engine with
-# the Python SDK baked in. Baking the engine in is the time budget's choice:
+# kernel's postinst), what Pi OS Lite runs (timesyncd, iproute2: the lab's
+# second NIC is set up with `ip` at boot), and Docker Engine with the Python
+# SDK baked in. Baking the engine in is the time budget's choice:
 # dpkg under TCG takes ~138 s per run inside the VM (the docker role then
 # finds docker.io installed and only configures it); here it is paid once per
 # cached disk, under the faster qemu-user.
 apt-get install -y -qq --no-install-recommends \
-  linux-image-arm64 initramfs-tools systemd-timesyncd \
+  linux-image-arm64 initramfs-tools systemd-timesyncd iproute2 \
   docker.io python3-docker e2fsprogs >/dev/null
 
 # From now on nothing rebuilds the initramfs: a later package install in the
