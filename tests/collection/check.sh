@@ -64,6 +64,38 @@ cat >"$work/play.yml" <<'PLAY'
 PLAY
 out=$(ansible-playbook -i localhost, -e ansible_python_interpreter=/usr/bin/python3 "$work/play.yml" 2>&1) || { echo "$out" >&2; exit 1; }
 grep -q 'ok=3 .*failed=0' <<<"$out" || { echo "$out" >&2; echo "FAIL: play did not run clean" >&2; exit 1; }
+# The fleet's groups under other names, set in the inventory's group_vars (not
+# with -e): the stage playbooks must find their hosts there (fleet.yml). The
+# hosts are never contacted (group_by only).
+mkdir -p "$work/inventory/group_vars"
+cat >"$work/inventory/hosts.yml" <<'INV'
+all:
+  children:
+    shelf_managers:
+      hosts: {m1: {}}
+    shelf_workers:
+      hosts: {w1: {}, w2: {}}
+    printers:
+      hosts: {p1: {}}
+INV
+printf 'swarm_managers_group: shelf_managers\nswarm_workers_group: shelf_workers\n' \
+  >"$work/inventory/group_vars/all.yml"
+cat >"$work/groups.yml" <<'PLAY'
+- name: The fleet as the stage playbooks see it
+  ansible.builtin.import_playbook: pifleet.swarm.fleet
+
+- name: Say which hosts the stage plays would run on
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Exactly the managers and workers of the renamed groups
+      ansible.builtin.assert:
+        that: groups['pifleet_fleet'] | default([]) | sort == ['m1', 'w1', 'w2']
+        fail_msg: "pifleet_fleet is {{ groups['pifleet_fleet'] | default([]) }}"
+PLAY
+out=$(ansible-playbook -i "$work/inventory" "$work/groups.yml" 2>&1) || { echo "$out" >&2; echo "FAIL: renamed groups from group_vars" >&2; exit 1; }
+
 # The checkout must not be what answered: the installed copy was used.
 ansible-doc -l pifleet.swarm 2>/dev/null | grep node_facts >/dev/null
 ansible-galaxy collection list pifleet.swarm -p "$work/collections" 2>/dev/null | grep "$work/collections" >/dev/null
