@@ -43,8 +43,8 @@ def images_recipe_dirs(recipes, build_dir, recipes_dir):
 
 
 def images_stale_files(held_results, shipped_results):
-    # The roots come from each loop item, not from the result's `invocation`,
-    # which ansible-core 2.21 no longer returns.
+    # The roots come from each loop item (images_recipe_dirs): a registered
+    # result carries no module arguments on ansible-core 2.21.
     out = []
     for held, shipped in zip(held_results, shipped_results, strict=True):
         held_root = held["item"]["context_dir"]

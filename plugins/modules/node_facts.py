@@ -250,6 +250,9 @@ def gather(module: AnsibleModule) -> dict[str, object]:
         if model:
             break
     cmdline_file = cmdline_path({p: os.path.isfile(p) for p in module.params["cmdline_paths"]})
+    python3_apt = _has_python3_apt()
+    # get_bin_path looks in PATH and the sbin directories, where ip lives.
+    ip = module.get_bin_path("ip")
     cgroups = memory_cgroup(_read("/sys/fs/cgroup/cgroup.controllers"), _read("/proc/cgroups"))
     facts: dict[str, object] = {
         "os": classify_os(
@@ -276,10 +279,10 @@ def gather(module: AnsibleModule) -> dict[str, object]:
         "dphys_swapfile": any(
             os.path.exists(p) for p in ("/sbin/dphys-swapfile", "/usr/sbin/dphys-swapfile")
         ),
-        "python3_apt": _has_python3_apt(),
+        "python3_apt": python3_apt,
         "base_packages_missing": [
             pkg
-            for pkg, present in (("python3-apt", _has_python3_apt()), ("iproute2", _has_ip()))
+            for pkg, present in (("python3-apt", python3_apt), ("iproute2", bool(ip)))
             if not present
         ],
         "disk_free_mb": {path: _free_mb(path) for path in module.params["disk_paths"]},
@@ -294,11 +297,7 @@ def _has_python3_apt() -> bool:
     # /usr/bin/python3 (which it respawns under): either one is enough.
     if importlib.util.find_spec("apt") is not None:
         return True
-    return any(os.path.isdir(f"{d}/apt") for d in ("/usr/lib/python3/dist-packages",))
-
-
-def _has_ip() -> bool:
-    return any(os.path.exists(f"{d}/ip") for d in ("/usr/bin", "/usr/sbin", "/bin", "/sbin"))
+    return os.path.isdir("/usr/lib/python3/dist-packages/apt")
 
 
 def main() -> None:
