@@ -218,14 +218,25 @@ def _owner(node, wanted, hosts):
     return None
 
 
-def _classify_nodes(nodes, member_ids, wanted, hosts, prune_ok):
-    """Per node entry not of a current member: stale, to prune, or left alone."""
+def _classify_nodes(nodes, member_ids, wanted, hosts, *, joining, prune_ok):
+    """Per node entry not of a current member: stale, to prune, or left alone.
+
+    An entry of an inventory host is stale once it is Down. It is stale at
+    once, even while the managers still list it Ready (they notice a lost
+    engine only after a few missed heartbeats), when that host joins this run
+    (its engine was wiped, or leaves another Swarm) and the entry has the
+    host's address: no other live engine can hold that address. A hostname
+    alone is not enough for that: two Pis may both be called raspberrypi.
+    """
     out = {"stale": [], "prune": [], "unmanaged": []}
     for node in nodes:
         if node["id"] in member_ids:
             continue
         owner = _owner(node, wanted, hosts)
-        if owner and node["state"] != "ready":
+        gone = node["state"] != "ready" or (
+            owner in joining and node["addr"] and node["addr"] == hosts[owner]["addr"]
+        )
+        if owner and gone:
             out["stale"].append({**node, "owner": owner})
         elif owner is None and prune_ok:
             out["prune"].append(node)
@@ -258,7 +269,12 @@ def _quorum_check(nodes, boot, hosts_plan, nodes_plan):
     losing = hosts_plan["demote"] + [n["hostname"] or n["id"] for n in pruned]
     losing_ids = {hosts_plan["members"][n] for n in hosts_plan["demote"]}
     losing_ids |= {n["id"] for n in pruned}
-    stale = sum(1 for n in nodes_plan["stale"] if n["role"] == "manager")
+    stale_ids = {n["id"] for n in nodes_plan["stale"] if n["role"] == "manager"}
+    # A stale manager entry the Raft still counts reachable (its engine was
+    # wiped moments ago) is lost as surely as a demoted one.
+    lost_live = [n for n in nodes_plan["stale"] if n["id"] in stale_ids & reachable]
+    losing += [n["hostname"] or n["id"] for n in lost_live]
+    losing_ids |= {n["id"] for n in lost_live}
     size = len(current) + len(added)
     kept = len(reachable - losing_ids) + len(added)
     if losing and kept < quorum(size):
@@ -273,7 +289,7 @@ def _quorum_check(nodes, boot, hosts_plan, nodes_plan):
         "managers_peak": size,
         "reachable_kept": kept,
         "needed": quorum(size),
-        "managers_after": size - len(losing) - stale,
+        "managers_after": size - len(losing_ids | stale_ids),
     }
     return numbers, errors
 
@@ -301,7 +317,9 @@ def plan(
     by_id = {n["id"]: n for n in nodes}
     hosts_plan, errors = _classify_hosts(wanted, hosts, by_id, boot, force_rejoin)
     member_ids = set(hosts_plan["members"].values())
-    nodes_plan = _classify_nodes(nodes, member_ids, wanted, hosts, prune and complete)
+    nodes_plan = _classify_nodes(
+        nodes, member_ids, wanted, hosts, joining=hosts_plan["join"], prune_ok=prune and complete
+    )
     warnings = []
     if prune and not complete:
         warnings.append(

@@ -274,6 +274,38 @@ def test_wiped_node_rejoins_and_its_old_entry_goes():
     assert p["prune"] == []
 
 
+def test_wiped_node_old_entry_goes_while_the_managers_still_list_it_ready():
+    # Re-joined before the managers missed enough heartbeats to mark it Down.
+    hosts, nodes = formed()
+    hosts["pi3"] = host_state(info(name="pi3"), "10.0.0.3")  # blank engine
+    p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1)
+    assert p["join"] == {"pi3": "worker"}
+    assert [(n["id"], n["state"]) for n in p["stale"]] == [("id3", "ready")]
+
+
+def test_wiped_manager_still_counted_reachable_is_counted_lost():
+    hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=())
+    hosts["pi3"] = host_state(info(name="pi3"), "10.0.0.3")
+    p = plan(["pi1", "pi2", "pi3"], [], hosts, nodes, BOOT1)
+    assert p["join"] == {"pi3": "manager"} and [n["id"] for n in p["stale"]] == ["id3"]
+    assert p["errors"] == [] and p["quorum"]["reachable_kept"] == 3
+    assert p["quorum"]["managers_after"] == 3
+    # With pi2 down too, only pi1 is really left: the guard stops the run.
+    nodes[1] = {**nodes[1], "state": "down", "reachability": "unreachable"}
+    del hosts["pi2"]
+    p = plan(["pi1", "pi2", "pi3"], [], hosts, nodes, BOOT1)
+    assert any("quorum guard" in e and "pi3" in e for e in p["errors"]), p["errors"]
+
+
+def test_ready_entry_of_the_same_name_elsewhere_is_not_taken_for_a_joining_host():
+    # Two Pis both called raspberrypi: the live one (another address) stays.
+    hosts, nodes = formed()
+    nodes[2]["hostname"] = "raspberrypi"
+    hosts["pi4"] = host_state(info(name="raspberrypi"), "10.0.0.4")
+    p = plan(["pi1"], ["pi2", "pi3", "pi4"], hosts, nodes, BOOT1)
+    assert p["join"] == {"pi4": "worker"} and p["stale"] == []
+
+
 def test_wiped_node_matched_by_address_when_hostname_changed():
     hosts, nodes = formed(down=("pi3",))
     hosts["pi3"] = host_state(info(name="renamed"), "10.0.0.3")
