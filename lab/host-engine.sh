@@ -12,11 +12,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 # qemu-user (binfmt) for the ARM node images and the VM disk's chroot, and for
 # the aarch64 VMs (lab/vm.sh) QEMU's system emulator, qemu-img for their
 # overlays, mke2fs -d to pack the disk and fdtput to give them a Pi's
-# device-tree model. ipxe-qemu holds the virtio NIC's option ROM
-# (efi-virtio.rom), without which QEMU refuses to start the VMs; it is only
-# recommended by qemu-system-arm, and recommends are not installed here.
+# device-tree model, mkfs.vfat and mtools for their FAT32 boot partitions
+# (no loop mount: this host has no vfat). ipxe-qemu holds the virtio NIC's
+# option ROM (efi-virtio.rom), without which QEMU refuses to start the VMs;
+# it is only recommended by qemu-system-arm, and recommends are not installed
+# here.
 packages=(docker.io debootstrap qemu-user-static binfmt-support
-          qemu-system-arm ipxe-qemu qemu-utils e2fsprogs device-tree-compiler)
+          qemu-system-arm ipxe-qemu qemu-utils e2fsprogs device-tree-compiler
+          dosfstools mtools)
 
 missing=()
 for p in "${packages[@]}"; do

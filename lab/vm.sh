@@ -24,10 +24,17 @@
 # 64-bit Pi OS does), user pi with passwordless sudo, and the device-tree
 # model: QEMU's generated tree for this very machine is dumped, its model set
 # to VM_MODEL with fdtput, and booted with -dtb, so the kernel reports a Pi at
-# /proc/device-tree/model. The kernel command line is QEMU's -append, taken
-# from lab/vm/rootfs/boot/firmware/cmdline.txt (the file baked into the disk);
-# later edits of the guest's cmdline.txt are not read back at reboot (-M virt
-# has no Pi firmware to read them).
+# /proc/device-tree/model. The boot partition is a Pi's: FAT32 (a second
+# virtio disk, a copy per VM of the cached boot.img), mounted at
+# /boot/firmware by the guest's fstab, holding cmdline.txt and config.txt.
+# A Pi's firmware reads cmdline.txt at every boot; here a supervisor per VM
+# (`vm.sh supervise`, started by `up`) does: it reads the line from the FAT
+# image with mtype before each boot and hands it to QEMU's -append, after the
+# few parameters this machine needs (as a Pi's firmware puts its own before
+# the line). QEMU runs with -no-reboot, so a guest reboot ends QEMU and the
+# supervisor boots the VM again with whatever line the guest left. The stock
+# line (lab/vm/boot/cmdline.txt) carries cgroup_disable=memory: the VM boots
+# without the memory controller, as Pi OS does until the node role's edit.
 #
 # Several VMs get a second NIC on a QEMU multicast socket (one LAN between
 # them, 192.168.77.0/24) for the Swarm; the first NIC is QEMU's user network
@@ -76,7 +83,8 @@ disk_dir() {  # disk_dir NODE_TAR SLIM_TAR -> the cache directory for them
 
 cmd_build() {
   local node_tar slim_tar dir start=$SECONDS pids=() p
-  if ! command -v qemu-system-aarch64 >/dev/null || ! command -v fdtput >/dev/null; then
+  if ! command -v qemu-system-aarch64 >/dev/null || ! command -v fdtput >/dev/null ||
+     ! command -v mkfs.vfat >/dev/null || ! command -v mtype >/dev/null; then
     "$here/host-engine.sh"
   fi
   # Both trees at once when missing (debootstrap under qemu-user is slow).
@@ -125,7 +133,7 @@ ssh_opts() {
 
 start_vm() {  # start_vm DISK_DIR INDEX COUNT
   local disk=$1 i=$2 n=$3 host=$LAB_HOST_PREFIX$2 dir mem cpus ssh_port https_port http_port direct_port
-  local -a net=() append
+  local -a net=()
   dir=$(lab_dir "$LAB_NAME")
   mem=${VM_MEM:-$(( n == 1 ? 2048 : 1024 ))}
   cpus=${VM_CPUS:-$(( n == 1 ? 2 : 1 ))}
@@ -151,26 +159,74 @@ start_vm() {  # start_vm DISK_DIR INDEX COUNT
     # shellcheck disable=SC2059
     net+=(-netdev "socket,id=n1,mcast=230.0.0.1:$mcast" -device "virtio-net-pci,netdev=n1,romfile=,mac=$(printf "$mac" 1)")
   fi
-  read -r -a append <"$here/vm/rootfs/boot/firmware/cmdline.txt"
-  # apparmor=0: Raspberry Pi OS kernels run without AppArmor; Debian's arm64
-  # kernel turns it on, and docker.io without the apparmor package (a
-  # Recommends the disk leaves out) then cannot start any container.
-  append+=(apparmor=0 "systemd.hostname=$host")
-  ((n == 1)) || append+=("pifleet.lan=192.168.77.$((10 + i))/24")
-  printf '{"host": "%s", "ssh_port": %s, "https_port": %s, "http_port": %s, "direct_port": %s, "lan": "%s", "console": "%s"}\n' \
+  # What this machine's "firmware" puts before cmdline.txt's line. apparmor=0:
+  # Raspberry Pi OS kernels run without AppArmor; Debian's arm64 kernel turns
+  # it on, and docker.io without the apparmor package (a Recommends the disk
+  # leaves out) then cannot start any container. net.ifnames=0: the virtio
+  # NICs are eth0 and eth1, as a Pi's are.
+  local firmware="apparmor=0 net.ifnames=0 systemd.hostname=$host"
+  ((n == 1)) || firmware+=" pifleet.lan=192.168.77.$((10 + i))/24"
+  printf '%s\n' "$firmware" >"$dir/$host.firmware"
+  printf '{"host": "%s", "ssh_port": %s, "https_port": %s, "http_port": %s, "direct_port": %s, "lan": "%s", "console": "%s", "boot_image": "%s", "cmdlines": "%s"}\n' \
     "$host" "$ssh_port" "$https_port" "$http_port" "$direct_port" "$( ((n == 1)) || echo "192.168.77.$((10 + i))")" \
-    "$dir/$host.console.log" >"$dir/$host.json"
-  # Guest `reboot` resets the machine and QEMU keeps running (no -no-reboot),
-  # as a Pi comes back after a reboot; cache=unsafe: the overlay is thrown away.
-  qemu-system-aarch64 "${machine[@]}" -accel tcg,thread=multi,tb-size=256 \
-    -name "$LAB_NAME-$host" \
+    "$dir/$host.console.log" "$dir/$host.boot.img" "$dir/$host.cmdlines" >"$dir/$host.json"
+  # The boot partition, the VM's own (the guest writes to it).
+  cp "$disk/boot.img" "$dir/$host.boot.img"
+  # QEMU's arguments but -append, one per line, for the supervisor.
+  # -no-reboot: a guest reboot ends QEMU; the supervisor boots it again.
+  # cache=unsafe: the overlay is thrown away. The console log is appended
+  # to across boots (append=on).
+  printf '%s\n' qemu-system-aarch64 "${machine[@]}" -accel tcg,thread=multi,tb-size=256 \
+    -name "$LAB_NAME-$host" -no-reboot \
     -kernel "$disk/vmlinuz" -initrd "$disk/initrd.img" -dtb "$dir/$host.dtb" \
-    -append "${append[*]}" \
     -drive "file=$dir/$host.qcow2,if=none,format=qcow2,id=hd0,cache=unsafe" \
     -device virtio-blk-pci,drive=hd0 \
+    -drive "file=$dir/$host.boot.img,if=none,format=raw,id=hd1" \
+    -device virtio-blk-pci,drive=hd1 \
     "${net[@]}" \
-    -display none -serial "file:$dir/$host.console.log" -monitor none \
-    -pidfile "$dir/$host.pid" -daemonize
+    -display none -chardev "file,id=console,path=$dir/$host.console.log,append=on" \
+    -serial chardev:console -monitor none \
+    -pidfile "$dir/$host.pid" >"$dir/$host.qemu"
+  setsid "$here/vm.sh" supervise "$dir" "$host" </dev/null >>"$dir/$host.supervisor.log" 2>&1 &
+  printf '%s\n' "$!" >"$dir/$host.supervisor.pid"
+  # Until QEMU runs (it writes its pid file), or say why it did not.
+  local waited
+  for waited in $(seq 1 60); do
+    [ -z "$(vm_pid "$dir/$host.pid")" ] || return 0
+    [ -n "$(supervisor_pid "$dir/$host.supervisor.pid")" ] || break
+    sleep 0.5
+  done
+  lab_die "$host: QEMU did not start: $(tail -n 5 "$dir/$host.supervisor.log" 2>/dev/null)"
+}
+
+# supervise DIR HOST: the VM's firmware, for as long as it runs. Before each
+# boot: the first line of cmdline.txt from the FAT image (mtype: no mount),
+# logged to HOST.cmdlines; then QEMU in the foreground until the guest
+# reboots (-no-reboot ends QEMU). A guest that powered off ("reboot: Power
+# down" on its console since that boot) stays off, as a Pi does; `down`
+# stops the supervisor before QEMU.
+cmd_supervise() {
+  local dir=$1 host=$2 line firmware offset rc boots=0
+  local -a qemu
+  mapfile -t qemu <"$dir/$host.qemu"
+  read -r firmware <"$dir/$host.firmware"
+  while :; do
+    line=$(mtype -i "$dir/$host.boot.img" ::cmdline.txt) ||
+      lab_die "$host: cannot read cmdline.txt from $dir/$host.boot.img"
+    line=${line%%$'\n'*} line=${line//$'\r'/}
+    [ -n "$line" ] || lab_die "$host: cmdline.txt on the boot partition is empty: nothing to boot with"
+    boots=$((boots + 1))
+    printf '%s\n' "$line" >>"$dir/$host.cmdlines"
+    lab_say "$host: boot $boots with: $firmware $line"
+    offset=$(stat -c %s "$dir/$host.console.log" 2>/dev/null || echo 0)
+    rc=0
+    "${qemu[@]}" -append "$firmware $line" || rc=$?
+    ((rc == 0)) || lab_die "$host: QEMU exited with $rc (see $dir/$host.supervisor.log)"
+    if [ "$(tail -c +"$((offset + 1))" "$dir/$host.console.log" | grep -c 'reboot: Power down' || :)" != 0 ]; then
+      lab_say "$host: the guest powered off; it stays off"
+      return 0
+    fi
+  done
 }
 
 wait_ssh() {  # wait_ssh HOST... : until each answers over SSH as pi with sudo
@@ -268,10 +324,28 @@ cmd_up() {
   lab_say "$n VM(s) up in $((SECONDS - start)) s; inventory: $LAB_OUT/inventory.yml"
 }
 
+# A supervisor's pid file is only trusted while it names `vm.sh supervise`
+# of that very VM.
+supervisor_pid() {  # supervisor_pid PIDFILE -> pid, or nothing
+  local pid dir host
+  pid=$(cat "$1" 2>/dev/null) || return 0
+  dir=$(dirname "$1") host=$(basename "$1" .supervisor.pid)
+  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+    grep -qF "vm.sh supervise $dir $host " && printf '%s\n' "$pid"
+  return 0
+}
+
 cmd_down_one() {  # cmd_down_one LAB_NAME : stop its VMs by pid file, drop overlays
   local dir pidfile pid waited
   dir=$(lab_dir "$1")
   [ -d "$dir" ] || return 0
+  # The supervisors first, or they would boot the VMs again.
+  for pidfile in "$dir"/*.supervisor.pid; do
+    [ -e "$pidfile" ] || continue
+    pid=$(supervisor_pid "$pidfile")
+    [ -z "$pid" ] || kill "$pid" 2>/dev/null || :
+    rm -f "$pidfile"
+  done
   for pidfile in "$dir"/*.pid; do
     [ -e "$pidfile" ] || continue
     pid=$(vm_pid "$pidfile")
@@ -307,6 +381,7 @@ cmd_ls() {
     [ -d "$d" ] || continue
     for pidfile in "$d"/*.pid; do
       [ -e "$pidfile" ] || continue
+      [[ "$pidfile" != *.supervisor.pid ]] || continue
       pid=$(vm_pid "$pidfile")
       printf '%-32s %-8s %s\n' "$(basename "$d")-$(basename "$pidfile" .pid)" "${pid:--}" \
         "$([ -n "$pid" ] && echo running || echo gone)"
@@ -319,5 +394,6 @@ case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   down) shift; cmd_down "$@" ;;
   ls) cmd_ls ;;
+  supervise) shift; cmd_supervise "$@" ;;
   *) lab_die "usage: vm.sh build | up [N] | down [--all] | ls" ;;
 esac

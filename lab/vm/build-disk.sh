@@ -5,8 +5,10 @@
 #
 # NODE_TREE_TAR  the lab's arm64 node tree (lab/images.sh rootfs bookworm arm64)
 # SLIM_TREE_TAR  the arm64 debian:bookworm-slim stand-in tree (... slim)
-# OUT_DIR        gets disk.img (raw ext4, packed with mke2fs -d), vmlinuz,
-#                initrd.img and id_ed25519{,.pub} (the key the disk trusts)
+# OUT_DIR        gets disk.img (raw ext4, packed with mke2fs -d), boot.img
+#                (the FAT32 boot partition: cmdline.txt and config.txt),
+#                vmlinuz, initrd.img and id_ed25519{,.pub} (the key the disk
+#                trusts)
 #
 # The tree is unpacked, the kernel, a minimal initramfs and Docker Engine are
 # installed in a chroot (arm64 binaries run through qemu-user), the Pi OS files
@@ -74,9 +76,12 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 # initramfs settings) and those that make it a Pi: copied over the tree.
 cp -a "$here/rootfs/." "$root/"
 # From the container lab's node, the same files (not copies kept in two
-# places): Pi OS's config.txt and rpi-issue, the ed25519-only host key setting,
-# and the engine drop-in that seeds debian:bookworm-slim when dockerd starts.
-for f in boot/firmware/config.txt etc/rpi-issue etc/ssh/sshd_config.d/10-lab-hostkey.conf \
+# places): Pi OS's rpi-issue, the ed25519-only host key setting, and the
+# engine drop-in that seeds debian:bookworm-slim when dockerd starts. Its
+# config.txt goes to the boot partition (below); /boot/firmware is only the
+# mount point here.
+mkdir -p "$root/boot/firmware"
+for f in etc/rpi-issue etc/ssh/sshd_config.d/10-lab-hostkey.conf \
          etc/systemd/system/docker.service.d/lab-seed.conf usr/local/sbin/lab-seed-images; do
   install -D -m "$(stat -c %a "$lab/node/rootfs/$f")" "$lab/node/rootfs/$f" "$root/$f"
 done
@@ -112,5 +117,14 @@ cp "$root"/boot/initrd.img-* "$tmp/initrd.img"
 truncate -s "$VM_DISK_SIZE" "$tmp/disk.img"
 mke2fs -q -F -t ext4 -L pifleet-root -d "$root" "$tmp/disk.img"
 rm -rf "$root"
+
+# The boot partition as Pi OS has it: FAT32 labelled bootfs (the fstab above
+# mounts it at /boot/firmware) with the stock cmdline.txt and config.txt.
+# Made with mkfs.vfat and mcopy: no loop mount (this host has no vfat).
+lab_say "make the FAT32 boot partition"
+truncate -s 64M "$tmp/boot.img"
+mkfs.vfat -F 32 -n bootfs "$tmp/boot.img" >/dev/null 2>&1 || lab_die "mkfs.vfat failed on $tmp/boot.img"
+mcopy -i "$tmp/boot.img" "$here/boot/cmdline.txt" "$lab/node/rootfs/boot/firmware/config.txt" ::
+
 mkdir -p "$out"
-mv "$tmp/disk.img" "$tmp/vmlinuz" "$tmp/initrd.img" "$tmp/id_ed25519" "$tmp/id_ed25519.pub" "$out/"
+mv "$tmp/disk.img" "$tmp/boot.img" "$tmp/vmlinuz" "$tmp/initrd.img" "$tmp/id_ed25519" "$tmp/id_ed25519.pub" "$out/"

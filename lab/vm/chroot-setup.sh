@@ -15,15 +15,20 @@ chmod 0755 /usr/sbin/policy-rc.d
 
 apt-get update -qq
 # The kernel and its initramfs (MODULES=list, see conf.d, packed once by the
-# kernel's postinst), what Pi OS Lite runs (timesyncd, iproute2: the lab's
-# second NIC is set up with `ip` at boot), and Docker Engine with the Python
+# kernel's postinst), what Pi OS Lite runs (timesyncd; dphys-swapfile, which
+# swaps on a file at boot as bookworm's Pi OS does until the node role turns
+# swap off; iproute2: the lab's second NIC is set up with `ip` at boot), and
+# Docker Engine with the Python
 # SDK baked in. Baking the engine in is the time budget's choice:
 # dpkg under TCG takes ~138 s per run inside the VM (the docker role then
 # finds docker.io installed and only configures it); here it is paid once per
 # cached disk, under the faster qemu-user.
 apt-get install -y -qq --no-install-recommends \
-  linux-image-arm64 initramfs-tools systemd-timesyncd iproute2 \
+  linux-image-arm64 initramfs-tools systemd-timesyncd dphys-swapfile iproute2 \
   docker.io python3-docker e2fsprogs >/dev/null
+
+# Raspberry Pi OS's size (MiB): Debian's default is twice the RAM.
+printf 'CONF_SWAPSIZE=100\n' >/etc/dphys-swapfile
 
 # From now on nothing rebuilds the initramfs: a later package install in the
 # VM would otherwise spend minutes under emulation on it.
@@ -34,7 +39,7 @@ sed -i 's/^update_initramfs=.*/update_initramfs=no/' /etc/initramfs-tools/update
 systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service \
   e2scrub_all.timer fstrim.timer >/dev/null 2>&1
 systemctl enable systemd-networkd.service ssh.service docker.service \
-  systemd-timesyncd.service pifleet-lab-vm-net.service >/dev/null 2>&1
+  systemd-timesyncd.service dphys-swapfile.service pifleet-lab-vm-net.service >/dev/null 2>&1
 
 # The user Raspberry Pi Imager sets up, with passwordless sudo; its key is
 # installed by build-disk.sh.
