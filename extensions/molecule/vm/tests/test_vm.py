@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -37,20 +38,74 @@ def test_it_looks_like_64_bit_raspberry_pi_os(host):
     assert "ID=debian" in host.file("/etc/os-release").content_string
 
 
-def test_cmdline_txt_edited_and_the_vm_rebooted(host):
-    line = host.file("/boot/firmware/cmdline.txt").content_string
-    assert line.count("\n") == 1
-    assert line.split().count("cgroup_enable=memory") == 1
-    # The serial console log spans the whole life of the QEMU process: the
-    # kernel booted once at `up` and again after the node role's reboot.
-    with open(vm(host)["console"], errors="replace") as f:
-        boots = f.read().count("Booting Linux on physical CPU")
-    assert boots >= 2, f"the kernel booted {boots} time(s): the node role did not reboot the VM"
+def first_boot(host):
+    """What prepare read on the VM's first boot, before any role ran."""
+    name = f"{host.backend.get_hostname()}.first-boot.json"
+    with open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], name)) as f:
+        return json.load(f)
 
 
-def test_memory_cgroup_controller_from_the_kernel(host):
-    controllers = host.file("/sys/fs/cgroup/cgroup.controllers").content_string.split()
-    assert "memory" in controllers
+def boot_lines(host):
+    """The line lab/vm.sh's supervisor read from the FAT image before each boot."""
+    with open(vm(host)["cmdlines"]) as f:
+        return f.read().splitlines()
+
+
+def evidence(host, text):
+    """Print it, and keep it in build/logs for the record of this run."""
+    print(text)
+    logs = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "build", "logs")
+    os.makedirs(logs, exist_ok=True)
+    with open(os.path.join(logs, "vm-boot.txt"), "a") as f:
+        f.write(f"{host.backend.get_hostname()}: {text}\n")
+
+
+def test_boot_partition_is_fat32_at_boot_firmware(host):
+    mount = host.check_output("findmnt -n -o SOURCE,FSTYPE /boot/firmware").split()
+    assert mount[1] == "vfat", mount
+    assert host.file("/boot/firmware/config.txt").contains("arm_64bit=1")
+
+
+def test_each_boot_took_the_line_cmdline_txt_had(host):
+    # lab/vm.sh's supervisor logs the line it read from the FAT image before
+    # each boot: the stock one, then the one the node role left.
+    lines = boot_lines(host)
+    assert len(lines) >= 2, f"booted {len(lines)} time(s): the node role did not reboot the VM"
+    assert "cgroup_disable=memory" in lines[0].split()
+    now = host.file("/boot/firmware/cmdline.txt").content_string
+    assert now.count("\n") == 1
+    assert lines[-1] == now.rstrip("\n")
+    assert now.split().count("cgroup_enable=memory") == 1
+    assert "cgroup_disable=memory" not in now.split()
+    # What the running kernel got: this machine's few parameters, then the line.
+    assert host.file("/proc/cmdline").content_string.rstrip("\n").endswith(lines[-1])
+    boot_id = host.file("/proc/sys/kernel/random/boot_id").content_string.strip()
+    assert boot_id != first_boot(host)["boot_id"]
+    evidence(host, f"cmdline.txt at each boot: {lines}")
+
+
+def test_memory_controller_missing_before_and_present_after(host):
+    before = first_boot(host)["controllers"]
+    after = host.file("/sys/fs/cgroup/cgroup.controllers").content_string.strip()
+    assert "memory" not in before.split()
+    assert "memory" in after.split()
+    evidence(host, f"cgroup.controllers before: {before!r}; after: {after!r}")
+
+
+def test_the_old_line_is_kept_on_the_fat_partition(host):
+    names = host.check_output("ls -1 /boot/firmware").split()
+    backups = [n for n in names if re.fullmatch(r"cmdline\.txt\.\d{8}-\d{6}\.bak", n)]
+    assert len(backups) == 1, names
+    stock = host.file(f"/boot/firmware/{backups[0]}").content_string.rstrip("\n")
+    assert stock == boot_lines(host)[0], stock
+    evidence(host, f"backup on the FAT partition: /boot/firmware/{backups[0]}")
+
+
+def test_time_sync_runs_and_swap_stays_off_after_the_reboot(host):
+    assert first_boot(host)["swap"] == "/var/swap"
+    assert host.check_output("systemctl is-active systemd-timesyncd") == "active"
+    assert host.file("/proc/swaps").content_string.splitlines()[1:] == []
+    assert host.check_output("systemctl is-enabled dphys-swapfile || true") == "disabled"
 
 
 def test_systemd_runs_and_nothing_failed(host):
