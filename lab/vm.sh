@@ -112,15 +112,18 @@ cmd_build() {
 
 lab_dir() { printf '%s\n' "$VM_STATE/$1"; }   # lab_dir LAB_NAME
 
-# A pid file is only trusted while it names a QEMU that runs this lab's VM.
-vm_pid() {  # vm_pid PIDFILE -> pid, or nothing
+# A pid file is only trusted while the process it names is the one expected:
+# its command line holds WHAT (a pid may have been reused since).
+pid_if() {  # pid_if PIDFILE WHAT -> pid, or nothing
   local pid
   pid=$(cat "$1" 2>/dev/null) || return 0
-  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
-    grep -q "qemu-system-aarch64 .*-name $(basename "$(dirname "$1")")-$(basename "$1" .pid)" &&
+  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2" &&
     printf '%s\n' "$pid"
   return 0
 }
+
+# QEMU running this lab's VM (HOST.pid in the lab's directory).
+vm_pid() { pid_if "$1" "-name $(basename "$(dirname "$1")")-$(basename "$1" .pid) "; }
 
 free_port() {  # a TCP port nothing listens on, from 127.0.0.1
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -167,9 +170,9 @@ start_vm() {  # start_vm DISK_DIR INDEX COUNT
   local firmware="apparmor=0 net.ifnames=0 systemd.hostname=$host"
   ((n == 1)) || firmware+=" pifleet.lan=192.168.77.$((10 + i))/24"
   printf '%s\n' "$firmware" >"$dir/$host.firmware"
-  printf '{"host": "%s", "ssh_port": %s, "https_port": %s, "http_port": %s, "direct_port": %s, "lan": "%s", "console": "%s", "boot_image": "%s", "cmdlines": "%s"}\n' \
+  printf '{"host": "%s", "ssh_port": %s, "https_port": %s, "http_port": %s, "direct_port": %s, "lan": "%s", "console": "%s", "cmdlines": "%s"}\n' \
     "$host" "$ssh_port" "$https_port" "$http_port" "$direct_port" "$( ((n == 1)) || echo "192.168.77.$((10 + i))")" \
-    "$dir/$host.console.log" "$dir/$host.boot.img" "$dir/$host.cmdlines" >"$dir/$host.json"
+    "$dir/$host.console.log" "$dir/$host.cmdlines" >"$dir/$host.json"
   # The boot partition, the VM's own (the guest writes to it).
   cp "$disk/boot.img" "$dir/$host.boot.img"
   # QEMU's arguments but -append, one per line, for the supervisor.
@@ -324,16 +327,8 @@ cmd_up() {
   lab_say "$n VM(s) up in $((SECONDS - start)) s; inventory: $LAB_OUT/inventory.yml"
 }
 
-# A supervisor's pid file is only trusted while it names `vm.sh supervise`
-# of that very VM.
-supervisor_pid() {  # supervisor_pid PIDFILE -> pid, or nothing
-  local pid dir host
-  pid=$(cat "$1" 2>/dev/null) || return 0
-  dir=$(dirname "$1") host=$(basename "$1" .supervisor.pid)
-  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
-    grep -qF "vm.sh supervise $dir $host " && printf '%s\n' "$pid"
-  return 0
-}
+# `vm.sh supervise` of that very VM (HOST.supervisor.pid).
+supervisor_pid() { pid_if "$1" "vm.sh supervise $(dirname "$1") $(basename "$1" .supervisor.pid) "; }
 
 cmd_down_one() {  # cmd_down_one LAB_NAME : stop its VMs by pid file, drop overlays
   local dir pidfile pid waited
