@@ -117,7 +117,7 @@ lab_dir() { printf '%s\n' "$VM_STATE/$1"; }   # lab_dir LAB_NAME
 pid_if() {  # pid_if PIDFILE WHAT -> pid, or nothing
   local pid
   pid=$(cat "$1" 2>/dev/null) || return 0
-  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2" &&
+  [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$2" &&
     printf '%s\n' "$pid"
   return 0
 }
