@@ -272,7 +272,8 @@ def _quorum_check(nodes, boot, hosts_plan, nodes_plan):
     stale_ids = {n["id"] for n in nodes_plan["stale"] if n["role"] == "manager"}
     # A stale manager entry the Raft still counts reachable (its engine was
     # wiped moments ago) is lost as surely as a demoted one.
-    lost_live = [n for n in nodes_plan["stale"] if n["role"] == "manager" and n["id"] in reachable]
+    lost_live_ids = stale_ids & reachable
+    lost_live = [n for n in nodes_plan["stale"] if n["id"] in lost_live_ids]
     losing += [n["hostname"] or n["id"] for n in lost_live]
     losing_ids |= {n["id"] for n in lost_live}
     size = len(current) + len(added)
