@@ -72,10 +72,8 @@ disk_dir() {  # disk_dir NODE_TAR SLIM_TAR -> the cache directory for them
   local key
   key=$({
     find "$here/vm" -type f | sort | xargs cat
-    cat "$here/lib.sh" "$here/node/rootfs/boot/firmware/config.txt" "$here/node/rootfs/etc/rpi-issue" \
-      "$here/node/rootfs/etc/ssh/sshd_config.d/10-lab-hostkey.conf" \
-      "$here/node/rootfs/etc/systemd/system/docker.service.d/lab-seed.conf" \
-      "$here/node/rootfs/usr/local/sbin/lab-seed-images"
+    cat "$here/lib.sh" "$here/node/rootfs/boot/firmware/config.txt"
+    grep -v '^#' "$here/vm/node-files" | sed "s|^|$here/node/rootfs/|" | xargs cat
     basename "$1"; basename "$2"
   } | sha256sum | cut -c1-12)
   printf '%s\n' "$LAB_CACHE/vm/$SUITE-arm64-$key"

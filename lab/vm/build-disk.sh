@@ -76,15 +76,12 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 # initramfs settings) and those that make it a Pi: copied over the tree.
 cp -a "$here/rootfs/." "$root/"
 # From the container lab's node, the same files (not copies kept in two
-# places): Pi OS's rpi-issue, the ed25519-only host key setting, and the
-# engine drop-in that seeds debian:bookworm-slim when dockerd starts. Its
-# config.txt goes to the boot partition (below); /boot/firmware is only the
-# mount point here.
+# places): the list is lab/vm/node-files. Its config.txt goes to the boot
+# partition (below); /boot/firmware is only the mount point here.
 mkdir -p "$root/boot/firmware"
-for f in etc/rpi-issue etc/ssh/sshd_config.d/10-lab-hostkey.conf \
-         etc/systemd/system/docker.service.d/lab-seed.conf usr/local/sbin/lab-seed-images; do
+while read -r f; do
   install -D -m "$(stat -c %a "$lab/node/rootfs/$f")" "$lab/node/rootfs/$f" "$root/$f"
-done
+done < <(grep -v '^#' "$here/node-files")
 
 cp "$here/chroot-setup.sh" "$root/tmp/chroot-setup.sh"
 lab_say "install the kernel, initramfs and Docker Engine in the arm64 tree (qemu-user)"
