@@ -31,8 +31,7 @@ def _store(path, code):
             marshal.dump(code, f)
         os.replace(tmp, path)
     except OSError:
-        return False
-    return True
+        return
 
 
 def _install():
