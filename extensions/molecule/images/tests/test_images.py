@@ -16,6 +16,40 @@ def image(host, ref):
     return json.loads(out.stdout)[0]
 
 
+def test_the_builder_built_both_recipes_at_once(host):
+    """images_build_parallel (2): the build steps of both recipes ran side by side.
+
+    Read from pi1's engine, which keeps its last 256 events: the converge's
+    builds are among them (prepare, idempotence and check build nothing, and
+    this test runs before the module cases below). Each build step (RUN) is a
+    container that starts and dies; the most of them alive at one time, up to
+    when both images were tagged, is how many builds ran at once.
+    """
+    if host.backend.get_hostname() != "pi1":
+        pytest.skip("pi1 is the builder")
+    with host.sudo():
+        out = host.check_output(
+            "docker events --since 0 --until \"$(date +%s)\" --format '{{json .}}'"
+        )
+    events = [json.loads(line) for line in out.splitlines()]
+    wanted = {"pifleet/caddy:2", "pifleet/php-fpm:8"}
+    started, alive, most = {}, 0, 0
+    for event in sorted(events, key=lambda e: e["timeNano"]):
+        kind, action = event["Type"], event["Action"]
+        if kind == "image" and action == "tag":
+            wanted.discard(event["Actor"]["Attributes"].get("name"))
+            if not wanted:
+                break
+        elif kind == "container" and action == "start":
+            started[event["Actor"]["ID"]] = True
+            alive += 1
+            most = max(most, alive)
+        elif kind == "container" and action == "die" and started.pop(event["Actor"]["ID"], False):
+            alive -= 1
+    assert not wanted, f"no tag event for {wanted} in the engine's last {len(events)} events"
+    assert most == 2, f"at most {most} build step(s) ran at once"
+
+
 @pytest.mark.parametrize("ref", ["pifleet/caddy:2", "pifleet/php-fpm:8"])
 def test_every_node_holds_the_same_build(host, ref):
     with host.sudo():
@@ -160,3 +194,19 @@ def test_clear_errors(host, recipe):
     with pytest.raises(ModuleFailed) as err:
         build(host, base_images={"debian": "pifleet-test/not-here:1"})
     assert "not on this node and pull is 'never'" in err.value.result["msg"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"images_build_parallel": 0}, "images_build_parallel must be 1 or more, got 0"),
+        ({"images_build_timeout": 5}, "images_build_timeout must be 60 seconds or more, got 5"),
+    ],
+)
+def test_bad_build_settings_are_refused_before_any_change(host, extra, message, converge_again):
+    if host.backend.get_hostname() != "pi1":
+        pytest.skip("the check runs once for the play")
+    run = converge_again("-e", json.dumps(extra))
+    assert run.rc != 0
+    assert message in run.out, run.out[-3000:]
+    assert run.changed and set(run.changed.values()) == {0}, run.out[-3000:]
