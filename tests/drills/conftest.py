@@ -5,7 +5,9 @@ The lab is the drills' own (pifleet-lab-drills, made and converged here) or,
 with DRILLS_LAB=<lab name>, a fleet of that shape that something else made and
 converged with site.yml: `make test` runs the short drills on the default
 scenario's fleet (pifleet-lab-mol-default) instead of converging a second one.
-Such a lab is neither made nor removed here.
+Such a lab is neither made nor removed here; its owner names the output of
+the runs that converged it in DRILLS_SCAN (paths, ':'-separated), and drill 8
+reads those too.
 
 Every ansible-playbook the drills run goes through `run()`: its stdout and
 stderr land in build/drills/logs/, with ANSIBLE_LOG_PATH and a jsonfile fact
@@ -37,6 +39,8 @@ REPO = Path(__file__).resolve().parents[2]
 # A lab made elsewhere (see above), or the drills' own.
 BORROWED = os.environ.get("DRILLS_LAB", "")
 LAB_NAME = BORROWED or "pifleet-lab-drills"
+# What a borrowed lab's owner ran on it (the drills' own lab: all in LOGS).
+OWNER_OUTPUT = [Path(p) for p in os.environ.get("DRILLS_SCAN", "").split(":") if p]
 LAB_OUT = REPO / "build" / "lab" / LAB_NAME
 INVENTORY = LAB_OUT / "inventory.yml"
 CA = LAB_OUT / "root-ca.crt"
