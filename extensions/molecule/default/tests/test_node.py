@@ -29,6 +29,19 @@ def test_engine_is_healthy_on_overlay2(host):
     assert swarm == "active"
 
 
+# docker_engine_source: distro (molecule.yml): each release's own docker.io.
+DEBIAN_ENGINE = {"bookworm": "20.10", "trixie": "26.1"}
+
+
+def test_the_engine_is_the_releases_own_docker_io(host):
+    engine = DEBIAN_ENGINE[host.system_info.codename]
+    assert host.package("docker.io").version.startswith(engine)
+    assert not host.package("docker-ce").is_installed
+    assert not host.file("/etc/apt/sources.list.d/docker.sources").exists
+    with host.sudo():
+        assert host.check_output("docker version --format '{{.Server.Version}}'").startswith(engine)
+
+
 def test_the_images_are_on_every_node(host):
     with host.sudo():
         for ref in ("pifleet/caddy:2", "pifleet/php-fpm:8"):
