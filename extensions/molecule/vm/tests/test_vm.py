@@ -32,8 +32,7 @@ def test_a_real_aarch64_kernel(host):
 
 
 def test_the_lab_kernel_runs_without_page_table_isolation(host):
-    # lab/vm.sh boots with kpti=0: under TCG, KPTI's page-table switch on each
-    # syscall flushes QEMU's TLB and every task pays for it several times over.
+    # lab/vm.sh boots with kpti=0 (why: there).
     with open(vm(host)["console"], errors="replace") as f:
         console = f.read()
     assert "page table isolation forced OFF by kpti command line option" in console
