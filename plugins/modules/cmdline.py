@@ -44,8 +44,8 @@ options:
     description:
       - Keep a copy of the file as it was, next to it, when it changes (a Pi
         that no longer boots can be fixed from a card reader with it).
-      - The copy is named C(cmdline.txt.YYYYMMDD-HHMMSS.bak): the boot
-        partition is FAT, which refuses the C(:) in the names Ansible's own
+      - The copy is named C(cmdline.txt.YYYYMMDD-HHMMSS.bak), because the boot
+        partition is FAT, which refuses the colons in the names Ansible's own
         backups get.
     type: bool
     default: false
