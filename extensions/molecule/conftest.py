@@ -52,3 +52,15 @@ def check_mode_recap():
     assert run.rc == 0, run.out[-5000:]
     assert run.changed, run.out[-3000:]
     return run.changed
+
+
+@pytest.fixture(autouse=True)
+def _only_its_hosts(request):
+    """A test module that names the nodes it is about in HOSTS is skipped on
+    the others (scenarios with one node per case: docker, node's ARM nodes)."""
+    hosts = getattr(request.module, "HOSTS", None)
+    if hosts is None or "host" not in request.fixturenames:
+        return
+    name = request.getfixturevalue("host").backend.get_hostname()
+    if name not in hosts:
+        pytest.skip(f"{request.module.__name__} is about {', '.join(sorted(hosts))}")
