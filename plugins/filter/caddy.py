@@ -1,6 +1,6 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters the caddy role uses; the rules live in module_utils/_caddy.py.
+"""Filters the caddy role uses; the rules live in plugin_utils/_caddy.py.
 
 - ``sites | pifleet.swarm.caddy_site_problems(php_image)``: what is wrong with caddy_sites.
 - ``name | pifleet.swarm.caddy_tls_mode(wanted)``: ``internal`` or ``acme`` for a site name.
@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.pifleet.swarm.plugins.module_utils._caddy import (
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._caddy import (
     site_problems,
     stack_shortfall,
     tls_mode,

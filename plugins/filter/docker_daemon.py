@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.pifleet.swarm.plugins.module_utils._docker_daemon import (
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._docker_daemon import (
     can_validate,
     merge,
     parse_dockerd_version,

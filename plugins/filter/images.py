@@ -1,6 +1,6 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters the images role uses; the rules live in module_utils/_images.py.
+"""Filters the images role uses; the rules live in plugin_utils/_images.py.
 
 - ``recipes | pifleet.swarm.images_recipe_problems(shipped)``: what is wrong with images_recipes.
 - ``{host: arch} | pifleet.swarm.images_builders``: {arch: builder host}.
@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.pifleet.swarm.plugins.module_utils._images import (
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
     builders,
     recipe_problems,
     registry_refs,

@@ -3,13 +3,13 @@
 """Filter pifleet.swarm.node_preflight_problems: why a node is unfit, from its facts.
 
 Runs on the controller (the clock comparison needs the controller's time
-anyway); the rules live in module_utils/_preflight.py, where they are unit-tested.
+anyway); the rules live in plugin_utils/_preflight.py, where they are unit-tested.
 """
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.pifleet.swarm.plugins.module_utils._preflight import (
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._preflight import (
     preflight_problems,
 )
 

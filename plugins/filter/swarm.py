@@ -1,10 +1,10 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters the swarm role plans with; the rules live in module_utils/_swarm.py."""
+"""Filters the swarm role plans with; the rules live in plugin_utils/_swarm.py."""
 
 from __future__ import annotations
 
-from ansible_collections.pifleet.swarm.plugins.module_utils import _swarm
+from ansible_collections.pifleet.swarm.plugins.plugin_utils import _swarm
 
 
 def swarm_host_state(info, addr=None):

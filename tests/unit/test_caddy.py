@@ -1,7 +1,7 @@
 """Rules of the caddy role: valid sites, and which TLS each name gets."""
 
 import pytest
-from ansible_collections.pifleet.swarm.plugins.module_utils._caddy import (
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._caddy import (
     is_hostname,
     site_problems,
     stack_shortfall,

@@ -6,7 +6,7 @@ from ansible_collections.pifleet.swarm.plugins.filter.docker_daemon import (
     FilterModule,
     docker_daemon_config,
 )
-from ansible_collections.pifleet.swarm.plugins.module_utils._docker_daemon import (
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._docker_daemon import (
     can_validate,
     merge,
     parse_dockerd_version,

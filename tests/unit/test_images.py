@@ -5,7 +5,7 @@ import shlex
 
 import pytest
 from ansible_collections.pifleet.swarm.plugins.filter.images import images_stale_files
-from ansible_collections.pifleet.swarm.plugins.module_utils._images import (
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
     builders,
     recipe_problems,
     registry_refs,

@@ -6,7 +6,7 @@ from ansible_collections.pifleet.swarm.plugins.filter.node_preflight import (
     FilterModule,
     node_preflight_problems,
 )
-from ansible_collections.pifleet.swarm.plugins.module_utils._preflight import (
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._preflight import (
     clock_skew,
     preflight_problems,
 )

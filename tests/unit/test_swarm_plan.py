@@ -2,7 +2,7 @@
 
 import pytest
 from ansible_collections.pifleet.swarm.plugins.filter.swarm import FilterModule
-from ansible_collections.pifleet.swarm.plugins.module_utils._swarm import (
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._swarm import (
     MANAGED_LABEL,
     bootstrap,
     host_state,
