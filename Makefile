@@ -181,17 +181,16 @@ bench: venv host ## speed vs the plain way and the raw floor on fresh labs, ingr
 	BENCH_RUNS="$(BENCH_RUNS)" BENCH_NODES="$(BENCH_NODES)" python bench/run.py
 
 # Two lanes side by side (tools/lanes.sh), each with labs of its own, of
-# about the same length here: the collection check, the matrix, the default
-# scenario with the short drills; lint, unit tests and every other scenario
-# (node's qemu-user nodes are the slowest lab, so it goes where the lane is
-# otherwise shorter). Lint and the collection check run in the lanes, not
-# before them: single-threaded, they would leave a core idle. The engine, the
+# about the same length here: lint, unit tests, the collection check, the
+# matrix and the default scenario with the short drills; every other
+# scenario. Lint and the collection check run in the lanes, not before them:
+# single-threaded, they would leave a core idle. The engine, the
 # lab images and the venvs are made first, once.
 LANE_SCENARIOS := $(filter-out default,$(SCENARIOS))
 .PHONY: test
 test: venvs images ## everything CI runs but the aarch64 VM: lint, unit, collection, the ansible-core matrix, molecule, short drills
-	tools/lanes.sh "site=$(MAKE) --no-print-directory collection matrix test-site" \
-	  "scenarios=$(MAKE) --no-print-directory lint unit molecule SCENARIOS='$(LANE_SCENARIOS)'"
+	tools/lanes.sh "site=$(MAKE) --no-print-directory lint unit collection matrix test-site" \
+	  "scenarios=$(MAKE) --no-print-directory molecule SCENARIOS='$(LANE_SCENARIOS)'"
 
 .PHONY: clean
 clean: lab-down ## lab down, venv and build output removed (image cache kept)
