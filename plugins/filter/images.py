@@ -10,20 +10,16 @@
   the node that the recipes no longer ship (both are ansible.builtin.find loops over the
   recipes of images_recipe_dirs: each result's item says which directories were listed).
 - ``refs | pifleet.swarm.images_wanted(arm_image_results)``: [{ref, hash}] the builder made.
-- ``hostvars[h] | pifleet.swarm.images_ssh_command(h, 'docker save x')``: how the controller
-  reaches h to run a command there.
 - ``wanted | pifleet.swarm.images_registry_refs('10.0.0.1:5000')``: [{ref, hash, remote, path,
   tag}], where each build lives in the fleet's registry.
 """
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
     builders,
     recipe_problems,
     registry_refs,
-    ssh_command,
     stale_files,
     wanted,
     with_dirs,
@@ -63,13 +59,6 @@ def images_registry_refs(wanted_builds, registry):
     return registry_refs(list(wanted_builds), str(registry))
 
 
-def images_ssh_command(hostvars, inventory_hostname, remote):
-    try:
-        return ssh_command(hostvars, inventory_hostname, remote)
-    except ValueError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-
-
 class FilterModule:
     def filters(self):
         return {
@@ -77,7 +66,6 @@ class FilterModule:
             "images_recipe_dirs": images_recipe_dirs,
             "images_builders": images_builders,
             "images_registry_refs": images_registry_refs,
-            "images_ssh_command": images_ssh_command,
             "images_stale_files": images_stale_files,
             "images_wanted": images_wanted,
         }

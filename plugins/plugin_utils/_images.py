@@ -114,35 +114,44 @@ def wanted(refs: list[str], results: list[Mapping]) -> list[dict[str, str]]:
     return [{"ref": ref, "hash": result["hash"]} for ref, result in zip(refs, results, strict=True)]
 
 
-def ssh_command(hostvars: Mapping, inventory_hostname: str, remote: str) -> str:
-    """A shell-quoted `ssh ... host 'remote'` reaching a host as Ansible does.
+def ssh_argv(options: Mapping, remote: str) -> list[str]:
+    """The argv of an ``ssh`` that runs `remote` on a host the way Ansible reaches it.
 
-    Uses the host's own connection variables (address, port, user, key, extra
-    arguments), so the controller can pipe one node's output into another's.
-    A non-root user runs `remote` through `sudo -n`.
+    `options` are the host's resolved options of Ansible's ssh connection
+    plugin (inventory variables, ansible.cfg, environment, command line and
+    play keywords already weighed), so a user's ssh_args, port, user and key
+    hold here too. A non-root user runs `remote` through ``sudo -n``.
     """
-    connection = hostvars.get("ansible_connection", "ssh")
-    if connection not in ("ssh", "smart", "ansible.builtin.ssh"):
+    if options.get("password") or options.get("private_key"):
         raise ValueError(
-            f"{inventory_hostname}: streaming images needs an SSH connection, not "
-            f"'{connection}' (set images_distribution: build)"
+            f"{options['host']}: streaming images runs plain ssh, which cannot take a password "
+            "or a key given as text (ansible_password, ansible_private_key); use a key file "
+            "or an agent, or set images_distribution: build"
         )
-    host = hostvars.get("ansible_host") or inventory_hostname
-    args = ["ssh", "-o", "BatchMode=yes"]
-    port = hostvars.get("ansible_port") or hostvars.get("ansible_ssh_port")
-    if port:
-        args += ["-p", str(port)]
-    key = hostvars.get("ansible_ssh_private_key_file") or hostvars.get("ansible_private_key_file")
-    if key:
-        args += ["-i", str(key)]
-    for var in ("ansible_ssh_common_args", "ansible_ssh_extra_args"):
-        if hostvars.get(var):
-            args += shlex.split(str(hostvars[var]))
-    user = hostvars.get("ansible_user") or hostvars.get("ansible_ssh_user")
-    target = f"{user}@{host}" if user else str(host)
+    # In the order Ansible's ssh plugin builds its command line: ssh takes the
+    # first value of an option, so ssh_args win over what the inventory gives,
+    # and that over ssh_common_args and ssh_extra_args.
+    argv = [
+        str(options.get("ssh_executable") or "ssh"),
+        *shlex.split(str(options.get("ssh_args") or "")),
+    ]
+    if not options.get("host_key_checking", True):
+        argv += ["-o", "StrictHostKeyChecking=no"]
+    argv += ["-o", "BatchMode=yes"]
+    if options.get("port"):
+        argv += ["-o", f"Port={options['port']}"]
+    if options.get("private_key_file"):
+        argv += ["-o", f"IdentityFile={options['private_key_file']}"]
+    user = options.get("remote_user")
+    if user:
+        argv += ["-o", f"User={user}"]
+    if options.get("timeout"):
+        argv += ["-o", f"ConnectTimeout={options['timeout']}"]
+    for name in ("ssh_common_args", "ssh_extra_args"):
+        argv += shlex.split(str(options.get(name) or ""))
     if user and user != "root":
         remote = f"sudo -n {remote}"
-    return " ".join(shlex.quote(a) for a in [*args, target, remote])
+    return [*argv, "--", str(options["host"]), remote]
 
 
 def _path_in_registry(name: str) -> str:

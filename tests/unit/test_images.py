@@ -1,7 +1,5 @@
-"""Rules of the images role: recipe validation, builders, stale files, SSH streaming,
-registry names."""
-
-import shlex
+"""Rules of the images role: recipe validation, builders, stale files, registry names
+(streaming over SSH: test_image_stream.py)."""
 
 import pytest
 from ansible_collections.pifleet.swarm.plugins.filter.images import images_stale_files
@@ -9,7 +7,6 @@ from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
     builders,
     recipe_problems,
     registry_refs,
-    ssh_command,
     stale_files,
     wanted,
     with_dirs,
@@ -134,33 +131,3 @@ def test_registry_refs_keep_tags_within_dockers_limit():
     (out,) = registry_refs([{"ref": "app:" + "t" * 128, "hash": H1}], "r:5000")
     assert len(out["tag"]) <= 128
     assert out["tag"].endswith("-" + H1[:12])
-
-
-def test_ssh_command_reaches_a_host_as_ansible_does():
-    cmd = ssh_command(
-        {
-            "ansible_host": "10.0.0.5",
-            "ansible_port": 2222,
-            "ansible_user": "pi",
-            "ansible_ssh_private_key_file": "/keys/lab key",
-            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no",
-        },
-        "pi5",
-        "docker save x:1",
-    )
-    assert shlex.split(cmd) == [
-        "ssh", "-o", "BatchMode=yes", "-p", "2222", "-i", "/keys/lab key",
-        "-o", "StrictHostKeyChecking=no", "pi@10.0.0.5", "sudo -n docker save x:1",
-    ]  # fmt: skip
-
-
-def test_ssh_command_as_root_and_by_name():
-    assert shlex.split(ssh_command({"ansible_user": "root"}, "pi1", "docker load -q"))[-2:] == [
-        "root@pi1",
-        "docker load -q",
-    ]
-
-
-def test_streaming_needs_ssh():
-    with pytest.raises(ValueError, match="needs an SSH connection"):
-        ssh_command({"ansible_connection": "local"}, "localhost", "docker load")

@@ -89,16 +89,18 @@ class ModuleFailed(Exception):
         self.result = result
 
 
-def build(host, check=False, **args):
-    """Run arm_image on the host from the controller, as a play would.
+def run_module(host, module, args, check=False, inventories=()):
+    """Run a module of the collection on the host from the controller, as a play would.
 
     testinfra's host.ansible cannot tell a failed module here: with
     ansible-core 2.19 its --tree output has no `failed` key. The json
-    callback keeps it, and keeps the module's `diff` too.
+    callback keeps it, and keeps the module's `diff` too. More inventory
+    sources (later ones win) stand in for what a user sets in theirs.
     """
-    args = {"name": "pifleet-test/recipe", "path": RECIPE, "pull": "never", **args}
-    cmd = ["ansible", "-i", host.backend.ansible_inventory, host.backend.get_hostname()]
-    cmd += ["-m", "pifleet.swarm.arm_image", "-a", json.dumps(args), "--become"]
+    cmd = ["ansible", "-i", host.backend.ansible_inventory]
+    for inventory in inventories:
+        cmd += ["-i", str(inventory)]
+    cmd += [host.backend.get_hostname(), "-m", module, "-a", json.dumps(args), "--become"]
     cmd += ["--check", "--diff"] if check else []
     env = {**os.environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
     env |= {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.json"}
@@ -108,6 +110,58 @@ def build(host, check=False, **args):
     if result.get("failed"):
         raise ModuleFailed(result)
     return result
+
+
+def build(host, check=False, **args):
+    """arm_image on the host with the test recipe."""
+    args = {"name": "pifleet-test/recipe", "path": RECIPE, "pull": "never", **args}
+    return run_module(host, "pifleet.swarm.arm_image", args, check=check)
+
+
+def test_a_node_that_lost_an_image_gets_it_streamed_again(host, tmp_path):
+    """The image_stream action on its own: check mode predicts and loads
+    nothing; the real run puts the builder's build back. pi1, the source, is
+    reachable only through what Ansible's ssh plugin takes from its
+    ansible_ssh_args (a HostName under an address that does not resolve), as
+    a user's ProxyJump or ssh config would be: the stream must use them too."""
+    if host.backend.get_hostname() != "pi2":
+        pytest.skip("one receiver is enough")
+    ref = "pifleet/caddy:2"
+    builder = host.get_host("ansible://pi1", ansible_inventory=host.backend.ansible_inventory)
+    address = builder.ansible.get_variables()["ansible_host"]
+    only_via_ssh_args = tmp_path / "pi1-via-ssh-args.yml"
+    only_via_ssh_args.write_text(
+        json.dumps(
+            {
+                "all": {
+                    "hosts": {
+                        "pi1": {
+                            "ansible_host": "pi1.invalid",
+                            "ansible_ssh_args": f"-o HostName={address}",
+                        }
+                    }
+                }
+            }
+        )
+    )
+    with builder.sudo():
+        wanted = image(builder, ref)["Config"]["Labels"][HASH]
+    with host.sudo():
+        host.run_test(f"docker rmi {ref}")
+
+    stream = {"ref": ref, "source": "pi1"}
+    predicted = run_module(host, "pifleet.swarm.image_stream", stream, True, [only_via_ssh_args])
+    assert predicted["changed"], predicted
+    assert predicted["msg"] == f"would stream {ref} from pi1"
+    assert f"HostName={address}" in predicted["cmd"], predicted["cmd"]
+    with host.sudo():
+        assert host.run(f"docker image inspect {ref}").rc != 0, "check mode loaded the image"
+
+    done = run_module(host, "pifleet.swarm.image_stream", stream, False, [only_via_ssh_args])
+    assert done["changed"] and done["rc"] == 0, done
+    assert f"Loaded image: {ref}" in done["stdout"], done
+    with host.sudo():
+        assert image(host, ref)["Config"]["Labels"][HASH] == wanted
 
 
 @pytest.fixture
