@@ -34,7 +34,8 @@ _OPTIONS = (
     "host_key_checking",
     "timeout",
 )
-_SSH = ("ssh", "ansible.builtin.ssh")
+# How a host's ssh connection may be named (smart picks ssh on any current OpenSSH).
+_SSH = ("ssh", "smart", "ansible.builtin.ssh", "ansible.legacy.ssh")
 
 
 def _read(connection) -> dict:

@@ -80,6 +80,11 @@ def test_inventory_wins_over_the_play_keyword_and_that_over_config(monkeypatch):
     assert (options["remote_user"], options["port"]) == ("from-inventory", 2222)
 
 
+@pytest.mark.parametrize("name", ["ssh", "smart", "ansible.builtin.ssh"])
+def test_any_name_of_the_ssh_connection_is_taken(name):
+    assert _resolved({"ansible_connection": name, "ansible_host": "10.0.0.7"})["host"] == "10.0.0.7"
+
+
 def test_a_host_without_ssh_is_refused():
     with pytest.raises(ValueError, match="needs an SSH connection, not 'local'"):
         _resolved({"ansible_connection": "local"})
