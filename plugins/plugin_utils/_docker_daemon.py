@@ -77,7 +77,7 @@ def problems(config: Mapping[str, Any], *, swarm_member: bool) -> list[str]:
     if live_restore is True and swarm_member:
         found.append(
             "docker_daemon_options: live-restore: true is incompatible with Docker Swarm "
-            "mode, and this node is in a Swarm group (docker_swarm_groups): dockerd "
+            "mode, and this node is one of the fleet's Swarm hosts: dockerd "
             "refuses to start with both. Drop live-restore for Swarm nodes."
         )
     opts = config.get("log-opts")

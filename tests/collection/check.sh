@@ -96,8 +96,38 @@ cat >"$work/groups.yml" <<'PLAY'
   tasks:
     - name: Exactly the managers and workers of the renamed groups
       ansible.builtin.assert:
-        that: groups['pifleet_fleet'] | default([]) | sort == ['m1', 'w1', 'w2']
+        that:
+          - groups['pifleet_fleet'] | default([]) | sort == ['m1', 'w1', 'w2']
+          - query('pifleet.swarm.fleet', 'managers') == ['m1']
+          - query('pifleet.swarm.fleet', 'groups') == ['shelf_managers', 'shelf_workers']
         fail_msg: "pifleet_fleet is {{ groups['pifleet_fleet'] | default([]) }}"
+
+# The roles follow too: the docker role refuses live-restore on a Swarm node,
+# and w1 is one only under the renamed groups. It fails at that check, before
+# it would read anything from the host.
+- name: The docker role sees a worker of the renamed groups as a Swarm node
+  hosts: w1
+  connection: local
+  gather_facts: false
+  vars:
+    docker_daemon_options: {live-restore: true}
+  tasks:
+    - name: Validate with live-restore
+      block:
+        - name: Run the docker role's checks
+          ansible.builtin.include_role:
+            name: pifleet.swarm.docker
+            tasks_from: validate
+          vars:
+            ansible_facts: {node_facts: {dpkg_arch: amd64, os_codename: trixie}}
+        - name: Not reached
+          ansible.builtin.fail:
+            msg: the daemon options were not refused on w1
+      rescue:
+        - name: Refused for the right reason
+          ansible.builtin.assert:
+            that: ansible_failed_result.msg is search('live-restore. true is incompatible with Docker Swarm')
+            fail_msg: "{{ ansible_failed_result.msg }}"
 PLAY
 out=$(ansible-playbook -i "$work/inventory" "$work/groups.yml" 2>&1) || { echo "$out" >&2; echo "FAIL: renamed groups from group_vars" >&2; exit 1; }
 
