@@ -34,8 +34,15 @@ _OPTIONS = (
     "host_key_checking",
     "timeout",
 )
-# How a host's ssh connection may be named (smart picks ssh on any current OpenSSH).
+# How another host's ssh connection may be named in its variables (smart
+# picks ssh on any current OpenSSH).
 _SSH = ("ssh", "smart", "ansible.builtin.ssh", "ansible.legacy.ssh")
+
+
+def is_ssh(connection) -> bool:
+    """Whether a loaded connection plugin is Ansible's ssh, whatever name loaded
+    it (its load name is a module path when the FQCN did)."""
+    return getattr(connection, "ansible_name", None) == "ansible.builtin.ssh"
 
 
 def _read(connection) -> dict:
@@ -69,12 +76,13 @@ class ActionModule(ActionBase):
                 "source": {"type": "str", "required": True},
             }
         )
-        if self._connection._load_name not in _SSH:
+        if not is_ssh(self._connection):
             return {
                 **result,
                 "failed": True,
                 "msg": "streaming images needs an SSH connection, not "
-                f"'{self._connection._load_name}' (set images_distribution: build)",
+                f"'{getattr(self._connection, 'ansible_name', self._connection._load_name)}' "
+                "(set images_distribution: build)",
             }
         try:
             save = ssh_argv(

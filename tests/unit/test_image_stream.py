@@ -5,7 +5,8 @@ by the image_stream action with Ansible's own ssh plugin and configuration."""
 import pytest
 from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
-from ansible_collections.pifleet.swarm.plugins.action.image_stream import ActionModule
+from ansible.plugins.loader import connection_loader
+from ansible_collections.pifleet.swarm.plugins.action.image_stream import ActionModule, is_ssh
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import ssh_argv
 
 OPTIONS = {
@@ -83,6 +84,16 @@ def test_inventory_wins_over_the_play_keyword_and_that_over_config(monkeypatch):
 @pytest.mark.parametrize("name", ["ssh", "smart", "ansible.builtin.ssh"])
 def test_any_name_of_the_ssh_connection_is_taken(name):
     assert _resolved({"ansible_connection": name, "ansible_host": "10.0.0.7"})["host"] == "10.0.0.7"
+
+
+@pytest.mark.parametrize(
+    ("name", "ssh"),
+    [("ssh", True), ("ansible.builtin.ssh", True), ("ansible.legacy.ssh", True), ("local", False)],
+)
+def test_this_hosts_connection_is_known_as_ssh_by_any_name(name, ssh):
+    # Loaded by its FQCN, the plugin's load name is a module path (ansible-core
+    # 2.21 in the default scenario): only its canonical name tells.
+    assert is_ssh(connection_loader.get(name, PlayContext())) is ssh
 
 
 def test_a_host_without_ssh_is_refused():
