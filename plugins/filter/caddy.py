@@ -2,7 +2,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters the caddy role uses; the rules live in plugin_utils/_caddy.py.
 
-- ``sites | pifleet.swarm.caddy_site_problems(php_image)``: what is wrong with caddy_sites.
 - ``name | pifleet.swarm.caddy_tls_mode(wanted)``: ``internal`` or ``acme`` for a site name.
 - ``lines | pifleet.swarm.caddy_stack_shortfall``: the services of a stack not
   running whole on the Ready nodes (see ``stack_shortfall``).
@@ -11,14 +10,9 @@
 from __future__ import annotations
 
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._caddy import (
-    site_problems,
     stack_shortfall,
     tls_mode,
 )
-
-
-def caddy_site_problems(sites, php_image):
-    return site_problems(sites, php_image)
 
 
 def caddy_stack_shortfall(lines):
@@ -32,7 +26,6 @@ def caddy_tls_mode(name, wanted="auto"):
 class FilterModule:
     def filters(self):
         return {
-            "caddy_site_problems": caddy_site_problems,
             "caddy_stack_shortfall": caddy_stack_shortfall,
             "caddy_tls_mode": caddy_tls_mode,
         }

@@ -5,8 +5,6 @@
 - ``defaults | pifleet.swarm.docker_daemon_config(options)``: the merged daemon.json
   (options over defaults, recursively; ``null`` removes a key; another ``log-driver``
   drops the default ``log-opts``; ``log-opts`` values made strings).
-- ``config | pifleet.swarm.docker_daemon_problems(swarm_member)``: messages for what
-  cannot work (e.g. ``live-restore`` on a Swarm node); empty when all is well.
 - ``text | pifleet.swarm.docker_dockerd_version``: the version from ``dockerd --version``.
 - ``version | pifleet.swarm.docker_can_validate``: whether that dockerd has ``--validate``.
 """
@@ -20,7 +18,6 @@ from ansible_collections.pifleet.swarm.plugins.plugin_utils._docker_daemon impor
     can_validate,
     merge,
     parse_dockerd_version,
-    problems,
 )
 
 
@@ -31,15 +28,10 @@ def docker_daemon_config(defaults, options):
     return merge(defaults, options)
 
 
-def docker_daemon_problems(config, swarm_member):
-    return problems(config, swarm_member=bool(swarm_member))
-
-
 class FilterModule:
     def filters(self):
         return {
             "docker_daemon_config": docker_daemon_config,
-            "docker_daemon_problems": docker_daemon_problems,
             "docker_dockerd_version": parse_dockerd_version,
             "docker_can_validate": can_validate,
         }

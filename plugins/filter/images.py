@@ -2,7 +2,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters the images role uses; the rules live in plugin_utils/_images.py.
 
-- ``recipes | pifleet.swarm.images_recipe_problems(shipped)``: what is wrong with images_recipes.
 - ``{host: arch} | pifleet.swarm.images_builders``: {arch: builder host}.
 - ``recipes | pifleet.swarm.images_recipe_dirs(build_dir, recipes_dir)``: each recipe with its
   source_dir (controller) and context_dir (builder).
@@ -18,16 +17,11 @@ from __future__ import annotations
 
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
     builders,
-    recipe_problems,
     registry_refs,
     stale_files,
     wanted,
     with_dirs,
 )
-
-
-def images_recipe_problems(recipes, shipped):
-    return recipe_problems(recipes, list(shipped))
 
 
 def images_builders(arch_by_host):
@@ -62,7 +56,6 @@ def images_registry_refs(wanted_builds, registry):
 class FilterModule:
     def filters(self):
         return {
-            "images_recipe_problems": images_recipe_problems,
             "images_recipe_dirs": images_recipe_dirs,
             "images_builders": images_builders,
             "images_registry_refs": images_registry_refs,

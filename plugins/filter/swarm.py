@@ -36,31 +36,6 @@ def swarm_plan(
     )
 
 
-def swarm_input_errors(
-    managers, workers, mgr_group, wrk_group, labels_by_host, *, vars_by_host=None
-):
-    """Inventory and per-host variable errors. vars_by_host: host -> {availability,
-    interface}, for every listed host (reached or not)."""
-    errors = _swarm.validate_groups(list(managers), list(workers), mgr_group, wrk_group)
-    for host, labels in sorted(dict(labels_by_host).items()):
-        errors += _swarm.validate_labels(host, labels)
-    for host, values in sorted(dict(vars_by_host or {}).items()):
-        errors += _swarm.validate_host_vars(
-            host, values.get("availability"), values.get("interface")
-        )
-    return errors
-
-
-def swarm_host_vars(host_vars):
-    """The per-host variables validate_host_vars checks, from one host's hostvars
-    (None where the host does not set them: the role default applies)."""
-    host_vars = host_vars or {}
-    return {
-        "availability": host_vars.get("swarm_node_availability"),
-        "interface": host_vars.get("swarm_advertise_interface"),
-    }
-
-
 def swarm_labels(current, fact_labels, user_labels):
     return _swarm.label_plan(current, dict(fact_labels), user_labels)
 
@@ -76,8 +51,6 @@ class FilterModule:
             "swarm_nodes": swarm_nodes,
             "swarm_bootstrap": swarm_bootstrap,
             "swarm_plan": swarm_plan,
-            "swarm_input_errors": swarm_input_errors,
             "swarm_labels": swarm_labels,
-            "swarm_host_vars": swarm_host_vars,
             "swarm_summary": swarm_summary,
         }

@@ -1,6 +1,7 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure rules of the caddy role: which sites are valid, and how each gets TLS."""
+"""Pure rules of the caddy role: which inputs it refuses, how each site gets
+TLS, and when a deployed stack runs whole."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from collections.abc import Mapping
 # Names no public CA will certify: they get Caddy's internal CA.
 LAN_SUFFIXES = (".lan", ".local", ".home.arpa", ".internal", ".localhost", ".test")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_KEYS = {"name", "aliases", "src", "php", "reverse_proxy", "tls"}
 _UPSTREAM = re.compile(r"^[A-Za-z0-9._-]+(:[0-9]{1,5})?$")
 
 
@@ -40,51 +40,43 @@ def tls_mode(name: str, wanted: str = "auto") -> str:
     return "acme"
 
 
-def site_problems(sites, php_image: str) -> list[str]:
-    """Messages for every site that cannot be served; empty when all are fine."""
-    if not isinstance(sites, list) or not sites:
-        return ["caddy_sites must be a non-empty list of sites"]
-    out: list[str] = []
+# How long Docker's healthcheck options may be: Go durations.
+_DURATION = re.compile(r"^([0-9]+(ns|us|ms|s|m|h))+$")
+_DURATIONS = (
+    "caddy_healthcheck_interval",
+    "caddy_healthcheck_timeout",
+    "caddy_healthcheck_start_period",
+)
+
+
+def input_problems(values: Mapping, context) -> list[str]:
+    """The caddy role's inputs the argument spec has accepted (keys, types,
+    tls, src or reverse_proxy), judged together."""
+    sites = values["caddy_sites"]
+    out: list[str] = [] if sites else ["caddy_sites must list at least one site"]
     seen: dict[str, int] = {}
     for index, site in enumerate(sites):
-        where = f"caddy_sites[{index}]"
-        if not isinstance(site, Mapping):
-            out.append(f"{where} must be a mapping, got {type(site).__name__}")
-            continue
-        names = [site.get("name"), *(site.get("aliases") or [])]
-        where += f" ({site.get('name')})"
-        out += _site_shape(where, site)
-        for name in names:
-            if not isinstance(name, str) or not (is_hostname(name) or is_ip(name)):
+        where = f"caddy_sites[{index}] ({site['name']})"
+        for name in [site["name"], *(site.get("aliases") or [])]:
+            if not (is_hostname(name) or is_ip(name)):
                 out.append(f"{where}: '{name}' is not a host name or IP address")
             elif name.lower() in seen:
-                first = seen[name.lower()]
-                out.append(f"{where}: '{name}' is already served by caddy_sites[{first}]")
+                out.append(
+                    f"{where}: '{name}' is already served by caddy_sites[{seen[name.lower()]}]"
+                )
             else:
                 seen[name.lower()] = index
-        if site.get("php") and not php_image:
+        proxy = site.get("reverse_proxy")
+        if proxy is not None and not _UPSTREAM.match(proxy):
+            out.append(f"{where}: reverse_proxy must be an upstream like 'service:port'")
+        if site.get("php") and not values["caddy_php_image"]:
             out.append(f"{where}: php is true but caddy_php_image is empty")
-    return out
-
-
-def _site_shape(where: str, site: Mapping) -> list[str]:
-    out = []
-    unknown = sorted(set(site) - _KEYS)
-    if unknown:
-        out.append(f"{where}: unknown keys {', '.join(unknown)}")
-    if "aliases" in site and not isinstance(site["aliases"], list):
-        out.append(f"{where}: aliases must be a list")
-    if site.get("tls", "auto") not in ("auto", "internal", "acme"):
-        out.append(f"{where}: tls must be auto, internal or acme, not '{site.get('tls')}'")
-    proxy = site.get("reverse_proxy")
-    if proxy is not None and not (isinstance(proxy, str) and _UPSTREAM.match(proxy)):
-        out.append(f"{where}: reverse_proxy must be an upstream like 'service:port'")
-    if proxy and (site.get("src") or site.get("php")):
-        out.append(f"{where}: reverse_proxy serves no files: drop src/php, or make two sites")
-    if not proxy and not site.get("src"):
-        out.append(f"{where}: give src (files to serve) or reverse_proxy")
-    if "php" in site and not isinstance(site["php"], bool):
-        out.append(f"{where}: php must be true or false")
+    # Docker would refuse them only at deploy, after the site files changed.
+    out += [
+        f"{name} must be a Docker duration such as 10s or 1m30s, not '{values[name]}'"
+        for name in _DURATIONS
+        if not _DURATION.match(values[name])
+    ]
     return out
 
 

@@ -1,9 +1,10 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""daemon.json: merge the user's options over the role's defaults, and find what cannot work.
+"""The docker role's rules: daemon.json is the user's options merged over the
+role's defaults, and what in it cannot work on a node is refused before the
+node is touched.
 
-Pure functions (no Ansible imports) so they are tested on their own and shared by
-the filter plugin that the docker role calls.
+Pure functions (no Ansible imports), tested on their own.
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ def _as_str(value: Any) -> Any:
     if isinstance(value, int | float):
         return str(value)
     return value
+
+
+def input_problems(values: Mapping[str, Any], context) -> list[str]:
+    """The docker role's inputs the argument spec has accepted, judged together."""
+    config = merge(values["docker_daemon_defaults"], values["docker_daemon_options"])
+    member = context.host in (*context.managers, *context.workers)
+    return problems(config, swarm_member=member)
 
 
 def problems(config: Mapping[str, Any], *, swarm_member: bool) -> list[str]:

@@ -17,59 +17,60 @@ _NAME = re.compile(
     r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$"
 )
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_KEYS = {"name", "tag", "recipe", "src", "base_images", "build_args", "labels"}
+_SERVICE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 
 
-def recipe_problems(recipes, shipped) -> list[str]:
-    """Messages for every recipe that cannot be built; empty when all are fine."""
-    if not isinstance(recipes, list):
-        return [f"images_recipes must be a list, got {type(recipes).__name__}"]
+def input_problems(values: Mapping, context) -> list[str]:
+    """The images role's inputs the argument spec has accepted (keys, types,
+    recipe or src), judged together."""
     out: list[str] = []
     seen: set[str] = set()
-    for index, recipe in enumerate(recipes):
-        where = f"images_recipes[{index}]"
-        if not isinstance(recipe, Mapping):
-            out.append(f"{where} must be a mapping, got {type(recipe).__name__}")
-            continue
-        name = recipe.get("name")
-        where += f" ({name})" if name else ""
-        tag = str(recipe.get("tag", "latest"))
-        out += _shape_problems(where, recipe, name, tag)
-        out += _source_problems(where, recipe, shipped)
-        ref = f"{name}:{tag}"
-        if ref in seen:
-            out.append(f"{where}: {ref} is listed twice")
-        seen.add(ref)
+    for index, recipe in enumerate(values["images_recipes"]):
+        name, tag = recipe["name"], str(recipe.get("tag") or "latest")
+        where = f"images_recipes[{index}] ({name})"
+        if not _NAME.match(name):
+            out.append(f"{where}: name '{name}' is not a valid image name (lowercase, a/b)")
+        if not _TAG.match(tag):
+            out.append(f"{where}: tag '{tag}' is not a valid image tag")
+        if recipe.get("src") is not None and not str(recipe["src"]).startswith("/"):
+            out.append(f"{where}: src must be an absolute path on the controller")
+        if f"{name}:{tag}" in seen:
+            out.append(f"{where}: {name}:{tag} is listed twice")
+        seen.add(f"{name}:{tag}")
+    for name, least in (
+        ("images_stream_parallel", 1),
+        ("images_build_parallel", 1),
+        ("images_build_timeout", 60),
+    ):
+        if values[name] < least:
+            unit = " seconds" if name.endswith("timeout") else ""
+            out.append(f"{name} must be {least}{unit} or more, got {values[name]}")
+    if values["images_distribution"] == "registry":
+        out += _registry_problems(values, context)
     return out
 
 
-def _shape_problems(where: str, recipe: Mapping, name, tag: str) -> list[str]:
+def _registry_problems(values: Mapping, context) -> list[str]:
     out = []
-    unknown = sorted(set(recipe) - _KEYS)
-    if unknown:
-        out.append(f"{where}: unknown keys {', '.join(unknown)}")
-    if not isinstance(name, str) or not _NAME.match(name):
-        out.append(f"{where}: name '{name}' is not a valid image name (lowercase, a/b)")
-    if not _TAG.match(tag):
-        out.append(f"{where}: tag '{tag}' is not a valid image tag")
-    out += [
-        f"{where}: {key} must be a mapping"
-        for key in ("base_images", "build_args", "labels")
-        if key in recipe and not isinstance(recipe[key], Mapping)
-    ]
+    # Unset, the registry runs on the manager the swarm role led from, else
+    # on the first manager (the role's vars say which).
+    node = values["images_registry_node"]
+    if not node and not (context.extra.get("swarm_manager_host") or context.managers):
+        out.append(
+            "images_distribution: registry needs a Swarm manager to run the registry on: set "
+            f"images_registry_node, or put a host in {context.groups[0]}"
+        )
+    elif node and node not in context.inventory:
+        out.append(f"images_registry_node '{node}' is not a host of the inventory")
+    port = values["images_registry_port"]
+    if not 1 <= port <= 65535:
+        out.append(f"images_registry_port must be a TCP port (1-65535), got {port}")
+    if not _SERVICE.match(values["images_registry_service"]):
+        out.append(
+            f"images_registry_service '{values['images_registry_service']}' is not a valid Docker "
+            "service name (letters, digits, '_', '.', '-'; 63 at most)"
+        )
     return out
-
-
-def _source_problems(where: str, recipe: Mapping, shipped) -> list[str]:
-    has_recipe, has_src = "recipe" in recipe, "src" in recipe
-    names = ", ".join(shipped)
-    if has_recipe == has_src:
-        return [f"{where}: give exactly one of recipe (shipped: {names}) or src"]
-    if has_recipe and recipe["recipe"] not in shipped:
-        return [f"{where}: no shipped recipe '{recipe['recipe']}' (shipped: {names})"]
-    if has_src and not str(recipe["src"]).startswith("/"):
-        return [f"{where}: src must be an absolute path on the controller"]
-    return []
 
 
 def builders(arch_by_host: Mapping[str, str]) -> dict[str, str]:

@@ -1,14 +1,25 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What makes a node unfit for Docker and Swarm, as a pure function of its facts.
+"""The node role's rules: which inputs it refuses, and what makes a node unfit
+for Docker and Swarm (a pure function of its facts).
 
-The node role fails on the first run with every message this returns, before
-it changes anything, so a user learns all that is wrong with a node at once.
+The role fails on the first run with every message these return, before it
+changes anything, so a user learns all that is wrong at once.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
+
+from ansible_collections.pifleet.swarm.plugins.module_utils._cmdline import (
+    param_key,
+    param_problems,
+)
+
+# What hostnamectl and a DHCP server accept: one RFC 1123 label.
+_HOSTNAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
 
 ARMV6_MESSAGE = (
     "this is an ARMv6 board ({model}: Raspberry Pi 1 or Zero/Zero W): Docker Engine 29 and "
@@ -16,6 +27,36 @@ ARMV6_MESSAGE = (
     "carry linux/arm/v6. Use a Pi 2 or newer (a Zero 2 W is fine), or take this host out "
     "of swarm_managers/swarm_workers."
 )
+
+
+def input_problems(values: Mapping[str, Any], context) -> list[str]:
+    """The node role's inputs the argument spec has accepted, judged together.
+
+    The cmdline module applies the same parameter rules on the node; here they
+    stop the run on the controller, before any node is read.
+    """
+    wanted, unwanted = values["node_cmdline_params"], values["node_cmdline_remove"]
+    out = param_problems(wanted, "node_cmdline_params: parameter")
+    out += param_problems(unwanted, "node_cmdline_remove: parameter")
+    clash = [p for p in wanted if p in unwanted or param_key(p) in unwanted]
+    if clash:
+        out.append(f"node_cmdline_remove names what node_cmdline_params wants: {', '.join(clash)}")
+    disk = values["node_min_free_disk_mb"]
+    if disk < 0:
+        out.append(f"node_min_free_disk_mb must be 0 (no check) or more, not {disk}")
+    for name in ("node_max_clock_skew", "node_reboot_timeout"):
+        if values[name] <= 0:
+            out.append(f"{name} must be more than 0 seconds, not {values[name]}")
+    if not values["node_reboot_boot_time_command"].strip():
+        out.append("node_reboot_boot_time_command must not be empty")
+    if not values["node_supported_os"]:
+        out.append("node_supported_os must name at least one OS family")
+    if values["node_set_hostname"] and not _HOSTNAME.match(context.host):
+        out.append(
+            f"node_set_hostname is true but the inventory name {context.host} is not a valid "
+            "hostname (letters, digits and -, at most 63)"
+        )
+    return out
 
 
 def clock_skew(node_time: float, before: float, after: float) -> float:

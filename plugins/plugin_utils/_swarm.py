@@ -30,6 +30,26 @@ def quorum(managers: int) -> int:
     return managers // 2 + 1 if managers > 0 else 0
 
 
+def input_problems(values, context) -> list[str]:
+    """The inventory's groups and every listed host's own Swarm variables.
+
+    The argument spec checks a host's variables only for the host it runs on,
+    and a host it refuses only drops out of the play, which the role could not
+    tell from a host that is down. Judged here for every listed host (reached
+    or not), a bad value stops the run.
+    """
+    managers, workers = list(context.managers), list(context.workers)
+    errors = validate_groups(managers, workers, *context.groups)
+    for host in sorted(dict.fromkeys(managers + workers)):
+        errors += validate_labels(host, context.host_var(host, "swarm_node_labels"))
+        errors += validate_host_vars(
+            host,
+            context.host_var(host, "swarm_node_availability"),
+            context.host_var(host, "swarm_advertise_interface"),
+        )
+    return errors
+
+
 def validate_groups(managers: list[str], workers: list[str], mgr_group: str, wrk_group: str):
     """Inventory shape errors, each naming the problem."""
     errors = []
@@ -72,12 +92,7 @@ AVAILABILITIES = ("active", "pause", "drain")
 
 
 def validate_host_vars(host: str, availability, interface) -> list[str]:
-    """Errors in one host's swarm_node_availability and swarm_advertise_interface.
-
-    argument_specs checks them too, but per host: a host it refuses only drops
-    out of the play, which the role could not tell from a host that is down.
-    Checked on the controller for every listed host, a bad value stops the run.
-    """
+    """Errors in one host's swarm_node_availability and swarm_advertise_interface."""
     errors = []
     if availability is not None and availability not in AVAILABILITIES:
         errors.append(

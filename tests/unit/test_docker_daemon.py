@@ -92,7 +92,6 @@ def test_filter_refuses_non_mappings_naming_the_variable():
         docker_daemon_config(DEFAULTS, ["live-restore"])
     assert set(FilterModule().filters()) == {
         "docker_daemon_config",
-        "docker_daemon_problems",
         "docker_dockerd_version",
         "docker_can_validate",
     }

@@ -1,50 +1,15 @@
-"""Rules of the images role: recipe validation, builders, stale files, registry names
-(streaming over SSH: test_image_stream.py)."""
+"""Rules of the images role: builders, stale files, registry names (its inputs:
+test_inputs.py; streaming over SSH: test_image_stream.py)."""
 
 import pytest
 from ansible_collections.pifleet.swarm.plugins.filter.images import images_stale_files
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
     builders,
-    recipe_problems,
     registry_refs,
     stale_files,
     wanted,
     with_dirs,
 )
-
-SHIPPED = ["caddy", "php-fpm"]
-
-
-def test_good_recipes_have_no_problems():
-    recipes = [
-        {"name": "pifleet/caddy", "tag": "2", "recipe": "caddy"},
-        {"name": "registry.lan:5000/me/app", "src": "/srv/app", "build_args": {"A": 1}},
-    ]
-    assert recipe_problems(recipes, SHIPPED) == []
-
-
-@pytest.mark.parametrize(
-    ("recipes", "expected"),
-    [
-        ("caddy", "must be a list"),
-        (["caddy"], "images_recipes[0] must be a mapping"),
-        ([{"name": "Caddy", "recipe": "caddy"}], "is not a valid image name"),
-        ([{"name": "x", "tag": "-bad", "recipe": "caddy"}], "is not a valid image tag"),
-        ([{"name": "x"}], "give exactly one of recipe"),
-        ([{"name": "x", "recipe": "caddy", "src": "/a"}], "give exactly one of recipe"),
-        ([{"name": "x", "recipe": "nginx"}], "no shipped recipe 'nginx'"),
-        ([{"name": "x", "src": "rel/dir"}], "src must be an absolute path"),
-        ([{"name": "x", "recipe": "caddy", "labels": ["a"]}], "labels must be a mapping"),
-        ([{"name": "x", "recipe": "caddy", "tga": "1"}], "unknown keys tga"),
-        (
-            [{"name": "x", "recipe": "caddy"}, {"name": "x", "tag": "latest", "src": "/a"}],
-            "x:latest is listed twice",
-        ),
-    ],
-)
-def test_bad_recipes_are_named(recipes, expected):
-    problems = recipe_problems(recipes, SHIPPED)
-    assert any(expected in p for p in problems), problems
 
 
 def test_one_builder_per_arch_first_by_name():

@@ -1,0 +1,345 @@
+"""Every role's inputs, judged as pifleet.swarm.check_inputs judges them: the
+role's own meta/argument_specs.yml first, then the role's rules in
+plugin_utils. One row per rule; the rules' own helpers (swarm groups and
+labels, daemon.json, kernel parameters) are tested beside them."""
+
+from pathlib import Path
+
+import pytest
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._inputs import (
+    ROLES,
+    Context,
+    check,
+    role_spec,
+)
+
+FLEET = Context(
+    host="pi1",
+    managers=("pi1",),
+    workers=("pi2",),
+    inventory=frozenset({"pi1", "pi2", "spare"}),
+)
+SITE = {"name": "a.lan", "src": "a"}
+RECIPE = {"name": "x", "recipe": "caddy"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_defaults_pass(role):
+    assert check(role, {}, FLEET) == []
+
+
+GOOD = [
+    (
+        "caddy",
+        {
+            "caddy_sites": [
+                {
+                    "name": "blog.example.org",
+                    "src": "/srv/blog",
+                    "php": True,
+                    "aliases": ["www.e.org"],
+                },
+                {"name": "pi.lan", "reverse_proxy": "whoami:80", "tls": "acme"},
+                {"name": "10.0.0.5", "src": "site", "php": "yes"},
+            ]
+        },
+    ),
+    (
+        "images",
+        {
+            "images_recipes": [
+                {"name": "pifleet/caddy", "tag": 2, "recipe": "caddy"},
+                {"name": "registry.lan:5000/me/app", "src": "/srv/app", "build_args": {"A": 1}},
+            ],
+            "images_distribution": "registry",
+            "images_registry_node": "spare",
+        },
+    ),
+    (
+        "node",
+        {"node_cmdline_params": ["cgroup_enable=memory", "quiet"], "node_min_free_disk_mb": 0},
+    ),
+    ("node", {"node_set_hostname": True}),
+    ("docker", {"docker_daemon_options": {"log-opts": {"max-size": 10}}, "docker_users": ["pi"]}),
+]
+
+
+@pytest.mark.parametrize(("role", "values"), GOOD)
+def test_good_inputs_pass(role, values):
+    assert check(role, values, FLEET) == []
+
+
+# (role, values, context, words the message must hold)
+BAD = [
+    # --- any role: a list or mapping typed as a string (-e name=value)
+    ("docker", {"docker_users": "alice,bob"}, FLEET, "docker_users must be a list (YAML or JSON)"),
+    ("docker", {"docker_daemon_options": "a=b"}, FLEET, "docker_daemon_options must be a mapping"),
+    # --- node
+    ("node", {"node_reboot": "perhaps"}, FLEET, "node_reboot"),
+    ("node", {"node_cmdline_params": {"a": "b"}}, FLEET, "node_cmdline_params"),
+    (
+        "node",
+        {"node_cmdline_params": ["a b"]},
+        FLEET,
+        "node_cmdline_params: parameter 'a b' contains blanks",
+    ),
+    ("node", {"node_cmdline_params": ['a="b']}, FLEET, "contains a double quote"),
+    (
+        "node",
+        {"node_cmdline_remove": ["=x"]},
+        FLEET,
+        "node_cmdline_remove: parameter '=x' has no name",
+    ),
+    ("node", {"node_cmdline_params": [""]}, FLEET, "must be a non-empty string"),
+    (
+        "node",
+        {"node_cmdline_remove": ["cgroup_enable=memory"]},
+        FLEET,
+        "node_cmdline_remove names what node_cmdline_params wants: cgroup_enable=memory",
+    ),
+    (
+        "node",
+        {"node_cmdline_remove": ["cgroup_enable"]},
+        FLEET,
+        "names what node_cmdline_params wants",
+    ),
+    (
+        "node",
+        {"node_min_free_disk_mb": -1},
+        FLEET,
+        "node_min_free_disk_mb must be 0 (no check) or more",
+    ),
+    ("node", {"node_max_clock_skew": 0}, FLEET, "node_max_clock_skew must be more than 0 seconds"),
+    ("node", {"node_reboot_timeout": -5}, FLEET, "node_reboot_timeout must be more than 0 seconds"),
+    (
+        "node",
+        {"node_reboot_boot_time_command": " "},
+        FLEET,
+        "node_reboot_boot_time_command must not be empty",
+    ),
+    (
+        "node",
+        {"node_supported_os": []},
+        FLEET,
+        "node_supported_os must name at least one OS family",
+    ),
+    (
+        "node",
+        {"node_set_hostname": True},
+        Context(host="pi_1"),
+        "the inventory name pi_1 is not a valid hostname",
+    ),
+    # --- docker (the daemon.json rules themselves: test_docker_daemon.py)
+    (
+        "docker",
+        {"docker_daemon_options": {"live-restore": True}},
+        Context(host="pi2", workers=("pi2",)),
+        "live-restore: true is incompatible with Docker Swarm",
+    ),
+    ("docker", {"docker_engine_source": "snap"}, FLEET, "docker_engine_source"),
+    # --- swarm (the group and label rules themselves: test_swarm_plan.py)
+    ("swarm", {}, Context(), "no managers: the group 'swarm_managers' is empty or missing"),
+    (
+        "swarm",
+        {},
+        Context(
+            managers=("pi1",),
+            workers=("pi2",),
+            host_var=lambda host, name: (
+                {"swarm_node_availability": "off"}.get(name) if host == "pi2" else None
+            ),
+        ),
+        "pi2: swarm_node_availability must be one of active, pause, drain, got 'off'",
+    ),
+    (
+        "swarm",
+        {},
+        Context(
+            managers=("pi1",),
+            host_var=lambda host, name: {"bad key": 1} if name == "swarm_node_labels" else None,
+        ),
+        "pi1: swarm_node_labels key 'bad key' is malformed",
+    ),
+    ("swarm", {"swarm_networks": [{"name": "n", "driver": "bridge"}]}, FLEET, "driver"),
+    # --- images
+    ("images", {"images_recipes": "caddy"}, FLEET, "images_recipes must be a list"),
+    ("images", {"images_recipes": ["caddy"]}, FLEET, "images_recipes"),
+    (
+        "images",
+        {"images_recipes": [{"name": "Caddy", "recipe": "caddy"}]},
+        FLEET,
+        "'Caddy' is not a valid image name",
+    ),
+    (
+        "images",
+        {"images_recipes": [{**RECIPE, "tag": "-bad"}]},
+        FLEET,
+        "tag '-bad' is not a valid image tag",
+    ),
+    (
+        "images",
+        {"images_recipes": [{"name": "x"}]},
+        FLEET,
+        "one of the following is required: recipe, src",
+    ),
+    (
+        "images",
+        {"images_recipes": [{**RECIPE, "src": "/a"}]},
+        FLEET,
+        "mutually exclusive: recipe|src",
+    ),
+    (
+        "images",
+        {"images_recipes": [{"name": "x", "recipe": "nginx"}]},
+        FLEET,
+        "caddy, php-fpm, registry, got: nginx",
+    ),
+    (
+        "images",
+        {"images_recipes": [{"name": "x", "src": "rel/dir"}]},
+        FLEET,
+        "src must be an absolute path",
+    ),
+    ("images", {"images_recipes": [{**RECIPE, "labels": ["a"]}]}, FLEET, "labels"),
+    ("images", {"images_recipes": [{**RECIPE, "tga": "1"}]}, FLEET, "tga"),
+    (
+        "images",
+        {"images_recipes": [RECIPE, {"name": "x", "tag": "latest", "src": "/a"}]},
+        FLEET,
+        "x:latest is listed twice",
+    ),
+    (
+        "images",
+        {"images_stream_parallel": 0},
+        FLEET,
+        "images_stream_parallel must be 1 or more, got 0",
+    ),
+    ("images", {"images_build_parallel": 0}, FLEET, "images_build_parallel must be 1 or more"),
+    (
+        "images",
+        {"images_build_timeout": 59},
+        FLEET,
+        "images_build_timeout must be 60 seconds or more",
+    ),
+    (
+        "images",
+        {"images_distribution": "registry"},
+        Context(groups=("pis", "w")),
+        "registry needs a Swarm manager to run the registry on: set images_registry_node, "
+        "or put a host in pis",
+    ),
+    (
+        "images",
+        {"images_distribution": "registry", "images_registry_node": "pi9"},
+        FLEET,
+        "images_registry_node 'pi9' is not a host of the inventory",
+    ),
+    (
+        "images",
+        {"images_distribution": "registry", "images_registry_port": 70000},
+        FLEET,
+        "images_registry_port must be a TCP port (1-65535), got 70000",
+    ),
+    (
+        "images",
+        {"images_distribution": "registry", "images_registry_service": "a b"},
+        FLEET,
+        "images_registry_service 'a b' is not a valid Docker service name",
+    ),
+    # --- caddy
+    ("caddy", {"caddy_sites": []}, FLEET, "caddy_sites must list at least one site"),
+    ("caddy", {"caddy_sites": "pi.lan"}, FLEET, "caddy_sites must be a list"),
+    (
+        "caddy",
+        {"caddy_sites": [{"name": "not a host", "src": "a"}]},
+        FLEET,
+        "'not a host' is not a host name or IP",
+    ),
+    (
+        "caddy",
+        {"caddy_sites": [SITE, {"name": "A.lan", "src": "b"}]},
+        FLEET,
+        "'A.lan' is already served by caddy_sites[0]",
+    ),
+    ("caddy", {"caddy_sites": [{**SITE, "aliases": ["b.lan", "a.lan"]}]}, FLEET, "already served"),
+    (
+        "caddy",
+        {"caddy_sites": [{**SITE, "php": True}], "caddy_php_image": ""},
+        FLEET,
+        "php is true but caddy_php_image is empty",
+    ),
+    (
+        "caddy",
+        {"caddy_sites": [{"name": "a.lan"}]},
+        FLEET,
+        "one of the following is required: src, reverse_proxy",
+    ),
+    (
+        "caddy",
+        {"caddy_sites": [{**SITE, "reverse_proxy": "x:80"}]},
+        FLEET,
+        "mutually exclusive: reverse_proxy|src",
+    ),
+    (
+        "caddy",
+        {"caddy_sites": [{"name": "a.lan", "reverse_proxy": "x:80", "php": True}]},
+        FLEET,
+        "mutually exclusive: reverse_proxy|php",
+    ),
+    (
+        "caddy",
+        {"caddy_sites": [{"name": "a.lan", "reverse_proxy": "http://x y"}]},
+        FLEET,
+        "must be an upstream",
+    ),
+    ("caddy", {"caddy_sites": [{**SITE, "tls": "off"}]}, FLEET, "auto, internal, acme, got: off"),
+    ("caddy", {"caddy_sites": [{**SITE, "php": "maybe"}]}, FLEET, "php"),
+    ("caddy", {"caddy_sites": [{**SITE, "root": "/x"}]}, FLEET, "root"),
+    (
+        "caddy",
+        {"caddy_healthcheck_interval": "10"},
+        FLEET,
+        "caddy_healthcheck_interval must be a Docker duration",
+    ),
+    (
+        "caddy",
+        {"caddy_healthcheck_start_period": "1 m"},
+        FLEET,
+        "caddy_healthcheck_start_period must be",
+    ),
+    ("caddy", {"caddy_publish_mode": "nat"}, FLEET, "caddy_publish_mode"),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "values", "context", "expected"),
+    BAD,
+    ids=[f"{row[0]}-{index}-{row[3][:40]}" for index, row in enumerate(BAD)],
+)
+def test_bad_inputs_are_named(role, values, context, expected):
+    problems = check(role, values, context)
+    assert any(expected in message for message in problems), problems
+
+
+def test_every_problem_of_a_role_at_once():
+    problems = check(
+        "images",
+        {
+            "images_stream_parallel": 0,
+            "images_build_timeout": 1,
+            "images_recipes": [RECIPE, RECIPE],
+        },
+        FLEET,
+    )
+    assert len(problems) == 3, problems
+
+
+def test_the_shipped_recipes_are_the_specs_choices():
+    recipes = Path(__file__).resolve().parents[2] / "roles" / "images" / "files" / "recipes"
+    choices = role_spec("images")["images_recipes"]["options"]["recipe"]["choices"]
+    assert sorted(choices) == sorted(p.name for p in recipes.iterdir() if p.is_dir())
+
+
+def test_an_unknown_role_is_refused():
+    with pytest.raises(ValueError, match="the collection's roles are node, docker"):
+        check("web", {}, FLEET)
