@@ -121,10 +121,10 @@ def test_the_inventory_writer_as_ansible_reads_it(tmp_path):
     )
     assert listed.rc == 0, listed.output
     seen = json.loads(listed.output)
-    assert seen["_meta"]["hostvars"]["pi1"] == {
-        "ansible_host": "pi1.invalid",
-        "ansible_ssh_args": "-o HostName=10.0.0.1",
-    }
+    # Some settings add variables of their own (make's ANSIBLE_INJECT_FACT_VARS
+    # adds ansible_local): the file's must be there as written.
+    wanted = {"ansible_host": "pi1.invalid", "ansible_ssh_args": "-o HostName=10.0.0.1"}
+    assert seen["_meta"]["hostvars"]["pi1"].items() >= wanted.items()
     assert sorted(seen["swarm_workers"]["hosts"]) == ["pi1", "pi2"]
 
 
