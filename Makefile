@@ -43,7 +43,7 @@ COLLECTION_LINK := build/collections/ansible_collections/pifleet/swarm
 # Every scenario but `vm` (the aarch64 VM under QEMU): `make test-arm` runs it.
 ARM_SCENARIOS := vm
 SCENARIOS ?= $(filter-out $(ARM_SCENARIOS),$(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard extensions/molecule/*/molecule.yml)))))
-# The bench: fleet sizes and how many A-B pairs per size (see bench/run.py).
+# The bench: fleet sizes and how many A-B pairs per size (see bench/__init__.py).
 BENCH_RUNS ?= 3
 BENCH_NODES ?= 3 12
 
@@ -178,7 +178,7 @@ drills-short: venv host ## drills 1, 2, 7, 8 (worker re-join, manager loss, bad 
 
 .PHONY: bench
 bench: venv host ## speed vs the plain way and the raw floor on fresh labs, ingress load on an aarch64 VM (BENCH_RUNS, BENCH_NODES, BENCH_VM)
-	BENCH_RUNS="$(BENCH_RUNS)" BENCH_NODES="$(BENCH_NODES)" python bench/run.py
+	BENCH_RUNS="$(BENCH_RUNS)" BENCH_NODES="$(BENCH_NODES)" python -m bench
 
 # Two lanes side by side (tools/lanes.sh), each with labs of its own, of
 # about the same length here: lint, unit tests, the collection check, the

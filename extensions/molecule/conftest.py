@@ -2,39 +2,20 @@
 above each scenario's tests/ directory, since the repository is its rootdir)."""
 
 import os
-import re
-import subprocess
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
-
-class Run(NamedTuple):
-    rc: int
-    out: str  # stdout + stderr
-    changed: dict[str, int]  # the PLAY RECAP as {host: changed count}
+from tests.support.ansible import Result, playbook
 
 
-def _converge_again(*extra: str) -> Run:
+def _converge_again(*extra: str) -> Result:
     """Run the scenario's converge.yml again from the controller, on the
-    nodes molecule made, with extra ansible-playbook arguments."""
+    nodes molecule made, with extra ansible-playbook arguments, in molecule's
+    environment (its ansible.cfg)."""
     inventory = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent
-    playbook = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml"
-    # Molecule exports ANSIBLE_FORCE_COLOR to its own runs: without this the
-    # recap lines carry colour codes and do not parse (outside CI, which sets
-    # ANSIBLE_NOCOLOR itself).
-    env = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
-    run = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), *extra, str(playbook)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.MULTILINE)
-    changed = {host: int(count) for host, count in recap}
-    return Run(run.returncode, run.stdout + run.stderr, changed)
+    converge = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml"
+    return playbook(converge, *extra, inventory=inventory, timeout=None)
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +30,8 @@ def check_mode_recap():
     nodes and return the recap as {host: changed count}. A converged fleet must
     predict no change, and check mode itself must not fail."""
     run = _converge_again("--check", "--diff")
-    assert run.rc == 0, run.out[-5000:]
-    assert run.changed, run.out[-3000:]
+    assert run.rc == 0, run.output[-5000:]
+    assert run.changed, run.output[-3000:]
     return run.changed
 
 

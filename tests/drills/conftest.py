@@ -9,24 +9,19 @@ Such a lab is neither made nor removed here; its owner names the output of
 the runs that converged it in DRILLS_SCAN (paths, ':'-separated), and drill 8
 reads those too.
 
-Every ansible-playbook the drills run goes through `run()`: its stdout and
-stderr land in build/drills/logs/, with ANSIBLE_LOG_PATH and a jsonfile fact
-cache under build/drills/ too, so drill 8 can read everything a run wrote on
-the controller.
-
-The swarm scenario's helpers (environment, node list, recap parsing) are
-reused from extensions/molecule/swarm/tests/conftest.py, pointed at this lab.
+Every ansible-playbook the drills run goes through `run()` (tests.support's
+runner): its stdout and stderr land in build/drills/logs/, with
+ANSIBLE_LOG_PATH and a jsonfile fact cache under build/drills/ too, so drill 8
+can read everything a run wrote on the controller. The lab's nodes and Swarm
+are read with tests.support's Lab.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
-import signal
 import subprocess
-import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -35,14 +30,19 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import REPO, ansible
+from tests.support.ansible import Result
+from tests.support.lab import Lab
+
 # A lab made elsewhere (see above), or the drills' own.
 BORROWED = os.environ.get("DRILLS_LAB", "")
 LAB_NAME = BORROWED or "pifleet-lab-drills"
 # What a borrowed lab's owner ran on it (the drills' own lab: all in LOGS).
 OWNER_OUTPUT = [Path(p) for p in os.environ.get("DRILLS_SCAN", "").split(":") if p]
-LAB_OUT = REPO / "build" / "lab" / LAB_NAME
-INVENTORY = LAB_OUT / "inventory.yml"
+# The drills' own lab: 3 managers and 1 worker, trixie nodes.
+LAB = Lab(LAB_NAME, settings={"LAB_MANAGERS": "3", "LAB_IMAGE": "trixie"})
+LAB_OUT = LAB.dir
+INVENTORY = LAB.inventory
 CA = LAB_OUT / "root-ca.crt"
 OUT = REPO / "build" / "drills"
 LOGS = OUT / "logs"
@@ -57,19 +57,9 @@ NODES = MANAGERS + WORKERS
 SERVICES = {"web_caddy": len(NODES), "web_php": 2}
 
 
-def _swarm_helpers():
-    path = REPO / "extensions" / "molecule" / "swarm" / "tests" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("pifleet_swarm_scenario_helpers", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    # Its node_exec() and swarm_nodes() address the containers of lab LAB.
-    module.LAB = LAB_NAME
-    return module
-
-
-swarm = _swarm_helpers()
-recap_changed = swarm.recap_changed
-node_exec = swarm.node_exec
+node_exec = LAB.exec
+swarm_nodes = LAB.swarm_nodes
+container = LAB.container
 
 
 # --- waiting -------------------------------------------------------------------------------
@@ -104,25 +94,6 @@ def wait_for(
 # --- running ansible ----------------------------------------------------------------------
 
 
-@dataclass
-class Run:
-    argv: list[str]
-    rc: int
-    output: str
-    seconds: float
-    log: Path
-    killed: bool = False
-
-    def recap(self) -> dict[str, dict[str, int]]:
-        """host -> {ok, changed, unreachable, failed, ...} from the PLAY RECAP."""
-        out: dict[str, dict[str, int]] = {}
-        for line in self.output.splitlines():
-            parts = line.split()
-            if len(parts) > 2 and parts[1] == ":" and parts[2].startswith("ok="):
-                out[parts[0]] = {k: int(v) for k, v in (p.split("=") for p in parts[2:])}
-        return out
-
-
 _counter = {"n": 0}
 
 
@@ -134,80 +105,39 @@ def run(
     timeout: float = 900,
     on_line: Callable[[str, subprocess.Popen], None] | None = None,
     adhoc: bool = False,
-) -> Run:
+) -> Result:
     """ansible-playbook (or `ansible`, adhoc=True) on the drills lab.
 
     stdout and stderr go to build/drills/logs/NN-name.log as they come. on_line(line, proc)
-    sees each line, so a drill can act mid-run (pause a node, kill the run).
+    sees each line, so a drill can act mid-run (pause a node, kill the run); a run that
+    outlives `timeout` is killed with its whole process group.
     """
     _counter["n"] += 1
     LOGS.mkdir(parents=True, exist_ok=True)
     FACT_CACHE.mkdir(parents=True, exist_ok=True)
     log = LOGS / f"{_counter['n']:02d}-{name}.log"
-    invs = [str(p) for p in inventory or [INVENTORY]]
+    env = {
+        **ansible.checkout_env(),
+        "ANSIBLE_LOG_PATH": str(ANSIBLE_LOG),
+        "ANSIBLE_CACHE_PLUGIN": "ansible.builtin.jsonfile",
+        "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(FACT_CACHE),
+        "ANSIBLE_TIMEOUT": "30",
+    }
+    sources = inventory or [INVENTORY]
+    options = {"inventory": sources, "env": env, "timeout": timeout, "log": log, "on_line": on_line}
     if adhoc:
-        argv = ["ansible", *(a for i in invs for a in ("-i", i)), *args]
-    else:
-        argv = ["ansible-playbook", *(a for i in invs for a in ("-i", i)), str(playbook), *args]
-    env = swarm.env(
-        ANSIBLE_LOG_PATH=str(ANSIBLE_LOG),
-        ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile",
-        ANSIBLE_CACHE_PLUGIN_CONNECTION=str(FACT_CACHE),
-        ANSIBLE_TIMEOUT="30",
-    )
-    start = time.monotonic()
-    lines: list[str] = []
-    # A session of its own: a drill that kills the run kills its whole group
-    # (workers and SSH clients), as a closed laptop would.
-    proc = subprocess.Popen(
-        argv,
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    killed = threading.Event()
-
-    def guard():
-        # The bound on every run: kill the group when it outlives `timeout`.
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            killed.set()
-            os.killpg(proc.pid, signal.SIGKILL)
-
-    watchdog = threading.Thread(target=guard, daemon=True)
-    watchdog.start()
-    with log.open("w", encoding="utf-8") as sink:
-        sink.write("$ " + " ".join(argv) + "\n")
-        try:
-            for line in proc.stdout:
-                sink.write(line)
-                sink.flush()
-                lines.append(line)
-                if on_line:
-                    on_line(line, proc)
-        except BaseException:
-            # A drill's action failed mid-run: the run must not go on unseen
-            # next to the following drills.
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise
-    rc = proc.wait()
-    watchdog.join(timeout=5)
-    return Run(argv, rc, "".join(lines), time.monotonic() - start, log, killed.is_set())
+        return ansible.adhoc(*args, **options)
+    return ansible.playbook(playbook, *args, **options)
 
 
-def ok(result: Run) -> Run:
+def ok(result: Result) -> Result:
     assert result.rc == 0, f"{result.log}: rc={result.rc}\n{result.output[-4000:]}"
     return result
 
 
-def assert_unchanged(result: Run):
+def assert_unchanged(result: Result):
     """changed=0 on every host of the recap (an idempotent run)."""
-    recap = result.recap()
+    recap = result.recap
     assert recap, f"{result.log}: no PLAY RECAP"
     changed = {h: r["changed"] for h, r in recap.items() if r["changed"]}
     assert not changed, f"{result.log}: changed on {changed}"
@@ -216,19 +146,9 @@ def assert_unchanged(result: Run):
 # --- the lab ----------------------------------------------------------------------------
 
 
-def lab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(REPO / "lab" / "lab.sh"), *args],
-        env={**os.environ, "LAB_NAME": LAB_NAME, "LAB_MANAGERS": "3", "LAB_IMAGE": "trixie"},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=True,
-    )
-
-
-def container(host: str) -> str:
-    return f"{LAB_NAME}-{host}"
+def lab(*args: str, timeout: float = 600) -> str:
+    """lab/lab.sh up/down/recreate for the drills' lab."""
+    return LAB.control(*args, timeout=timeout)
 
 
 def docker(*argv: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
@@ -238,29 +158,12 @@ def docker(*argv: str, timeout: float = 300, check: bool = True) -> subprocess.C
 
 
 def address(host: str) -> str:
-    nodes = json.loads((LAB_OUT / "nodes.json").read_text())
-    return next(n["address"] for n in nodes if n["host"] == host)
-
-
-SSH_OPTS = ("-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "StrictHostKeyChecking=no")
-SSH_OPTS += ("-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR")
+    return LAB.address(host)
 
 
 def ssh_ready(host: str) -> bool:
-    """The node answers over SSH as pi, with sudo: what Ansible needs of it."""
-    key = str(LAB_OUT / "id_ed25519")
-    probe = subprocess.run(
-        ["ssh", "-i", key, *SSH_OPTS, f"pi@{address(host)}", "sudo", "-n", "true"],
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
-    return probe.returncode == 0
-
-
-def swarm_nodes(manager: str = "pi1") -> dict:
-    """hostname -> {id, role, status, availability, reachability, leader, labels}."""
-    return swarm.swarm_nodes(manager)
+    """The node answers over SSH as its user, with sudo: what Ansible needs of it."""
+    return LAB.ssh(host, "true", check=False, timeout=30).returncode == 0
 
 
 def services(manager: str = "pi1") -> dict[str, tuple[int, int]]:

@@ -25,7 +25,7 @@ from conftest import (
     MANAGERS,
     NODES,
     OWNER_OUTPUT,
-    Run,
+    Result,
     assert_unchanged,
     container,
     docker,
@@ -33,7 +33,6 @@ from conftest import (
     lab,
     node_exec,
     ok,
-    recap_changed,
     run,
     services,
     site_answers,
@@ -104,7 +103,7 @@ def test_drill_1_blank_worker_rejoins(record):
     wait_fleet_whole(120)
     record.notes.append(
         f"site.yml on the blank pi4: {result.seconds:.0f} s, changed "
-        f"{result.recap()['pi4']['changed']} on pi4; new node id, old entry removed; "
+        f"{result.recap['pi4']['changed']} on pi4; new node id, old entry removed; "
         f"services {services()}"
     )
 
@@ -154,7 +153,7 @@ def test_drill_2_manager_killed(record):
     # Swarm, and the short drills go into `make test`.
     during = run("drill2-swarm-manager-lost", playbook="playbooks/swarm.yml", timeout=600)
     assert during.rc != 0, "a run with a manager lost must not end as a success"
-    recap = during.recap()
+    recap = during.recap
     assert recap[lost]["unreachable"] > 0, recap
     assert f"fatal: [{lost}]: UNREACHABLE!" in during.output
     # The other nodes went on; the run names the lost one (the YAML callback may
@@ -203,7 +202,7 @@ def test_drill_3_unreachable_during_run(record):
 
     result = run("drill3-pi4-unreachable", "-e", json.dumps(LABEL), on_line=pause_at_docker_stage)
     assert paused.is_set(), "the run never reached the docker stage"
-    recap = result.recap()
+    recap = result.recap
     record.notes.append(f"run rc={result.rc}, {result.seconds:.0f} s, recap {recap}")
     assert result.rc != 0
     assert recap["pi4"]["unreachable"] > 0, recap
@@ -300,7 +299,7 @@ def test_drill_5_foreign_swarm(record):
     expected = f"pi4 belongs to a different Swarm (cluster id {other_id}"
     assert expected in refused.output, refused.output[-3000:]
     assert "swarm_force_rejoin" in refused.output
-    assert set(recap_changed(refused.output).values()) == {0}
+    assert set(refused.changed.values()) == {0}
     assert membership() == before
 
     ok(run("drill5-force-rejoin", "-e", "swarm_force_rejoin=true", playbook="playbooks/swarm.yml"))
@@ -366,7 +365,7 @@ def fingerprint() -> dict[str, str]:
     return out
 
 
-def attempt(case: Case) -> tuple[Case, Run]:
+def attempt(case: Case) -> tuple[Case, Result]:
     if case.kind == "module":
         argv = ["pi1", "-b", "-m", case.playbook, "-a", json.dumps(case.args)]
         return case, run(f"drill7-{case.id}", *argv, adhoc=True, playbook=None, timeout=300)
@@ -383,7 +382,7 @@ def attempt(case: Case) -> tuple[Case, Run]:
     )
 
 
-def failure_message(case: Case, result: Run) -> str:
+def failure_message(case: Case, result: Result) -> str:
     lines = [line.strip() for line in result.output.splitlines() if case.expect in line]
     return (lines[0] if lines else "")[:300]
 
@@ -412,7 +411,7 @@ def test_drill_7_bad_inputs(record):
             problems.append("accepted")
         if not message:
             problems.append(f"no '{case.expect}' in the output")
-        changed = {h: c for h, c in recap_changed(result.output).items() if c}
+        changed = {h: c for h, c in result.changed.items() if c}
         if changed:
             problems.append(f"changed on {changed}")
         if case.kind == "module" and '"changed": true' in result.output:

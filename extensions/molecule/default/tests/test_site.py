@@ -13,6 +13,8 @@ import pytest
 import testinfra
 import testinfra.utils.ansible_runner
 
+from tests.support.ansible import playbook
+
 SITE = "demo.pifleet.lan"
 # caddy_root_ca_dest in molecule.yml: the lab's own directory.
 LAB_OUT = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "build", "lab")
@@ -105,9 +107,8 @@ DEMO = {"name": SITE, "src": "demo", "php": True}
 
 
 def converge(host, extra):
-    cmd = ["ansible-playbook", "-i", host.backend.ansible_inventory, CONVERGE]
-    cmd += ["-e", json.dumps(extra)]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+    inventory = host.backend.ansible_inventory
+    return playbook(CONVERGE, "-e", json.dumps(extra), inventory=inventory, timeout=None)
 
 
 def addresses(host):
@@ -152,8 +153,8 @@ def test_broken_config_is_rejected_and_the_site_keeps_serving(manager):
     with manager.sudo():
         before = manager.check_output(version)
     run = converge(manager, {"caddy_acme_email": "admin@example.org and more"})
-    assert run.returncode != 0
-    assert "Caddy rejects the Caddyfile" in run.stdout + run.stderr
+    assert run.rc != 0
+    assert "Caddy rejects the Caddyfile" in run.output
     with manager.sudo():
         after = manager.check_output(version)
     assert after == before, "the service must not have been touched"
@@ -194,11 +195,11 @@ def test_site_change_rolls_out_without_failed_requests(manager):
     finally:
         stop.set()
         worker.join()
-    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.rc == 0, run.output[-3000:]
     print(f"requests during the rollout: {outcomes}")
     assert outcomes["failed"] == 0, outcomes
     assert outcomes["ok"] > 0, outcomes
     for address in nodes:
         assert get(address, "two.pifleet.lan", "/style.css")[0] == 200
     # Back to the scenario's sites for whatever runs next.
-    assert converge(manager, {}).returncode == 0
+    assert converge(manager, {}).rc == 0

@@ -1,10 +1,11 @@
 """The images role's result on every node, and the arm_image module's cases on pi1."""
 
 import json
-import os
-import subprocess
 
 import pytest
+
+from tests.support.ansible import adhoc, json_document
+from tests.support.lab import write_inventory
 
 HASH = "org.pifleet.arm_image.hash"
 RECIPE = "/tmp/arm-image-test"
@@ -97,16 +98,14 @@ def run_module(host, module, args, check=False, inventories=()):
     callback keeps it, and keeps the module's `diff` too. More inventory
     sources (later ones win) stand in for what a user sets in theirs.
     """
-    cmd = ["ansible", "-i", host.backend.ansible_inventory]
-    for inventory in inventories:
-        cmd += ["-i", str(inventory)]
-    cmd += [host.backend.get_hostname(), "-m", module, "-a", json.dumps(args), "--become"]
-    cmd += ["--check", "--diff"] if check else []
-    env = {**os.environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
+    name = host.backend.get_hostname()
+    argv = ["-m", module, "-a", json.dumps(args), "--become"]
+    argv += ["--check", "--diff"] if check else []
+    env = {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
     env |= {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.json"}
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False).stdout
-    document = json.loads(out[out.index("\n{") + 1 :] if not out.startswith("{") else out)
-    result = document["plays"][0]["tasks"][0]["hosts"][host.backend.get_hostname()]
+    sources = [host.backend.ansible_inventory, *inventories]
+    run = adhoc(name, *argv, inventory=sources, env=env, timeout=None)
+    result = json_document(run.output)["plays"][0]["tasks"][0]["hosts"][name]
     if result.get("failed"):
         raise ModuleFailed(result)
     return result
@@ -129,20 +128,9 @@ def test_a_node_that_lost_an_image_gets_it_streamed_again(host, tmp_path):
     ref = "pifleet/caddy:2"
     builder = host.get_host("ansible://pi1", ansible_inventory=host.backend.ansible_inventory)
     address = builder.ansible.get_variables()["ansible_host"]
-    only_via_ssh_args = tmp_path / "pi1-via-ssh-args.yml"
-    only_via_ssh_args.write_text(
-        json.dumps(
-            {
-                "all": {
-                    "hosts": {
-                        "pi1": {
-                            "ansible_host": "pi1.invalid",
-                            "ansible_ssh_args": f"-o HostName={address}",
-                        }
-                    }
-                }
-            }
-        )
+    only_via_ssh_args = write_inventory(
+        tmp_path / "pi1-via-ssh-args.yml",
+        {"pi1": {"ansible_host": "pi1.invalid", "ansible_ssh_args": f"-o HostName={address}"}},
     )
     with builder.sudo():
         wanted = image(builder, ref)["Config"]["Labels"][HASH]
@@ -262,5 +250,5 @@ def test_bad_build_settings_are_refused_before_any_change(host, extra, message, 
         pytest.skip("the check runs once for the play")
     run = converge_again("-e", json.dumps(extra))
     assert run.rc != 0
-    assert message in run.out, run.out[-3000:]
-    assert run.changed and set(run.changed.values()) == {0}, run.out[-3000:]
+    assert message in run.output, run.output[-3000:]
+    assert run.changed and set(run.changed.values()) == {0}, run.output[-3000:]

@@ -78,7 +78,7 @@ def pi3_lost_its_copy(host):
 def test_a_node_that_lost_the_image_pulls_it_again(pi3_lost_its_copy, converge_again):
     host = pi3_lost_its_copy
     run = converge_again()
-    assert run.rc == 0, run.out[-3000:]
+    assert run.rc == 0, run.output[-3000:]
     # Only pi3 changes (pull, name, drop the registry name); the registry and
     # the builds on it were left as they were.
     changed = run.changed
@@ -100,8 +100,8 @@ def test_bad_registry_settings_are_refused_before_any_change(host, extra, messag
         pytest.skip("the check runs once for the play")
     run = converge_again("-e", json.dumps({"images_distribution": "registry", **extra}))
     assert run.rc != 0
-    assert message in run.out, run.out[-3000:]
-    assert run.changed and set(run.changed.values()) == {0}, run.out[-3000:]
+    assert message in run.output, run.output[-3000:]
+    assert run.changed and set(run.changed.values()) == {0}, run.output[-3000:]
 
 
 def test_check_mode_before_the_first_real_run_predicts_and_changes_nothing(host, converge_again):
@@ -116,7 +116,7 @@ def test_check_mode_before_the_first_real_run_predicts_and_changes_nothing(host,
         with node.sudo():
             node.run_test(f"docker rmi {REF}")
     run = converge_again("--check", "-e", json.dumps(fresh))
-    out = run.out
+    out = run.output
     assert run.rc == 0, out[-3000:]
     assert "would create the TLS certificate of the registry" in out
     assert "would start the registry service pifleet-registry-check" in out
@@ -130,4 +130,4 @@ def test_check_mode_before_the_first_real_run_predicts_and_changes_nothing(host,
         assert pi3.run(f"docker image inspect {REF}").rc != 0
     # Put back what the other tests expect.
     run = converge_again()
-    assert run.rc == 0, run.out[-3000:]
+    assert run.rc == 0, run.output[-3000:]

@@ -8,7 +8,7 @@ were read (a bad overlay subnet), and once failing before any change.
 import os
 
 import pytest
-from conftest import LAB_OUT, SCENARIO, case, node_exec, play
+from conftest import LAB, SCENARIO, case, node_exec, play
 
 TOKEN = "SWMTKN-"
 
@@ -23,7 +23,7 @@ def tokens():
 
 
 def _assert_clean(result, log, tokens):
-    text = result.stdout + log.read_text()
+    text = result.output + log.read_text()
     assert log.stat().st_size > 0, "log_path wrote nothing"
     assert TOKEN not in text
     for t in tokens:
@@ -34,7 +34,7 @@ def test_no_token_in_a_successful_vvv_run(tmp_path, tokens):
     log = tmp_path / "ansible.log"
     inv = os.environ["MOLECULE_INVENTORY_FILE"]
     result = play(SCENARIO / "converge.yml", "-vvv", inventory=inv, log_path=log)
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.rc == 0, result.output[-3000:]
     _assert_clean(result, log, tokens)
 
 
@@ -49,7 +49,7 @@ def test_no_token_when_rotating(tmp_path, tokens):
         inventory=inv,
         log_path=log,
     )
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.rc == 0, result.output[-3000:]
     new = [
         node_exec("pi1", "docker", "swarm", "join-token", "-q", k).stdout.strip()
         for k in ("worker", "manager")
@@ -63,8 +63,8 @@ def test_no_token_in_a_failing_vvv_run(tmp_path, tokens):
     inv = os.environ["MOLECULE_INVENTORY_FILE"]
     bad = '{"swarm_networks": [{"name": "lab-bad", "subnet": "10.300.0.0/24"}]}'
     result = play(SCENARIO / "converge.yml", "-vvv", "-e", bad, inventory=inv, log_path=log)
-    assert result.returncode != 0
-    assert "lab-bad" in result.stdout  # it failed where the tokens had been read
+    assert result.rc != 0
+    assert "lab-bad" in result.output  # it failed where the tokens had been read
     now = [
         node_exec("pi1", "docker", "swarm", "join-token", "-q", k).stdout.strip()
         for k in ("worker", "manager")
@@ -87,9 +87,9 @@ def test_no_token_when_a_join_fails(tmp_path, tokens):
             "swarm_advertise_interface=lo",
             log_path=log,
         )
-        assert result.returncode != 0
-        assert "TASK [pifleet.swarm.swarm : Join the workers]" in result.stdout
-        assert "fatal: [pi4]" in result.stdout
+        assert result.rc != 0
+        assert "TASK [pifleet.swarm.swarm : Join the workers]" in result.output
+        assert "fatal: [pi4]" in result.output
         now = [
             node_exec("pi1", "docker", "swarm", "join-token", "-q", k).stdout.strip()
             for k in ("worker", "manager")
@@ -107,7 +107,7 @@ def test_no_token_on_disk(tokens):
         assert found.stdout == "", f"{host}: {found.stdout}"
     home = os.path.expanduser("~/.ansible")
     ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
-    for path in (home, ephemeral, str(LAB_OUT)):
+    for path in (home, ephemeral, str(LAB.dir)):
         if os.path.isdir(path):
             for root, _dirs, files in os.walk(path):
                 for f in files:

@@ -7,10 +7,9 @@ rejoins -> pi4 in another Swarm fails clearly -> swarm_force_rejoin takes it.
 
 import json
 import os
-import subprocess
 
 import pytest
-from conftest import LAB, LAB_OUT, REPO, case, node_exec, recap_changed, swarm_nodes
+from conftest import LAB, case, node_exec, nodes_changed, swarm_nodes
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("SWARM_SKIP_CHANGES") == "1", reason="SWARM_SKIP_CHANGES=1"
@@ -29,7 +28,7 @@ def snapshot():
 
 
 def ok(result):
-    assert result.returncode == 0, result.stdout[-4000:]
+    assert result.rc == 0, result.output[-4000:]
     return result
 
 
@@ -37,7 +36,7 @@ def test_check_mode_predicts_and_changes_nothing():
     before = snapshot()
     node_exec("pi4", "docker", "swarm", "leave", "--force", check=False)
     result = ok(case(["pi1", "pi2", "pi3"], ["pi4"], "--check", "--diff"))
-    changed = recap_changed(result.stdout)
+    changed = nodes_changed(result)
     assert changed["pi2"] > 0 and changed["pi3"] > 0 and changed["pi4"] > 0  # promote, join
     assert snapshot() == before
     info = node_exec("pi4", "docker", "info", "--format", "{{.Swarm.LocalNodeState}}").stdout
@@ -53,25 +52,25 @@ def test_grow_to_three_managers():
     assert {n["reachability"] for n in nodes.values()} == {"reachable"}
     # and a second run changes nothing
     again = ok(case(["pi1", "pi2", "pi3"], []))
-    assert set(recap_changed(again.stdout).values()) == {0}, again.stdout[-3000:]
+    assert set(nodes_changed(again).values()) == {0}, again.output[-3000:]
 
 
 def test_quorum_guard_refuses_demoting_two_of_three():
     before = snapshot()
     result = case(["pi1"], ["pi2", "pi3"])
-    assert result.returncode != 0
+    assert result.rc != 0
     assert "quorum guard: demoting/removing pi2, pi3 would leave 1 reachable manager(s) of 3" in (
-        result.stdout
+        result.output
     )
-    assert "quorum needs 2" in result.stdout
-    assert set(recap_changed(result.stdout).values()) == {0}
+    assert "quorum needs 2" in result.output
+    assert set(nodes_changed(result).values()) == {0}
     assert snapshot() == before
 
 
 def test_demote_one_warns_on_an_even_count():
     result = ok(case(["pi1", "pi2"], ["pi3"]))
     assert roles() == {"pi1": "manager", "pi2": "manager", "pi3": "worker"}
-    assert "WARNING: 2 managers: an even count" in result.stdout
+    assert "WARNING: 2 managers: an even count" in result.output
 
 
 # Bad inputs to the role (both groups, no managers, an unknown interface, a
@@ -84,11 +83,11 @@ def test_one_hosts_bad_variable_stops_every_host():
     # that is down and go on with the others.
     before = snapshot()
     result = case(["pi1", "pi2"], ["pi3"], availability={"pi3": "gone"})
-    assert result.returncode != 0
+    assert result.rc != 0
     message = "pi3: swarm_node_availability must be one of active, pause, drain, got 'gone'"
-    assert message in result.stdout
-    assert "not reached this run" not in result.stdout
-    assert set(recap_changed(result.stdout).values()) <= {0}
+    assert message in result.output
+    assert "not reached this run" not in result.output
+    assert set(nodes_changed(result).values()) <= {0}
     assert snapshot() == before
 
 
@@ -120,13 +119,7 @@ def test_prune_removes_the_unlisted_node():
 
 def test_wiped_node_rejoins():
     old = swarm_nodes()["pi3"]["id"]
-    subprocess.run(
-        [str(REPO / "lab" / "lab.sh"), "recreate", "pi3"],
-        env={**os.environ, "LAB_NAME": LAB, "LAB_OUT": str(LAB_OUT)},
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    LAB.control("recreate", "pi3", timeout=300)
     # A blank node (its image has the engine, no Swarm state): the role re-joins it.
     ok(case(["pi1", "pi2"], ["pi3"]))
     nodes = swarm_nodes()
@@ -142,9 +135,9 @@ def test_node_of_another_swarm_fails_clearly():
     other_id = other["Cluster"]["ID"]
     before = snapshot()
     result = case(["pi1", "pi2"], ["pi3", "pi4"])
-    assert result.returncode != 0
-    assert f"pi4 belongs to a different Swarm (cluster id {other_id}" in result.stdout
-    assert "swarm_force_rejoin" in result.stdout
+    assert result.rc != 0
+    assert f"pi4 belongs to a different Swarm (cluster id {other_id}" in result.output
+    assert "swarm_force_rejoin" in result.output
     assert snapshot() == before
 
 
