@@ -39,6 +39,43 @@ for dir in "$work"/collections/ansible_collections/pifleet/swarm/roles/*/; do
   ansible-doc -t role "pifleet.swarm.$role" | grep "${role}_" >/dev/null ||
     { echo "FAIL: ansible-doc -t role pifleet.swarm.$role does not render" >&2; exit 1; }
 done
+# Every filter's too (each is public API: pifleet.swarm.NAME works in any
+# playbook). The names come from the FilterModule.filters() dicts, not from
+# `ansible-doc -t filter -l`: a filter whose YAML does not parse drops out of
+# that list with only a warning.
+filters=$(python3 - "$work"/collections/ansible_collections/pifleet/swarm/plugins/filter/*.py <<'PY'
+import ast
+import sys
+
+for path in sys.argv[1:]:
+    with open(path, encoding="utf-8") as source:
+        tree = ast.parse(source.read())
+    names = [
+        key.value
+        for cls in tree.body
+        if isinstance(cls, ast.ClassDef) and cls.name == "FilterModule"
+        for fn in cls.body
+        if isinstance(fn, ast.FunctionDef) and fn.name == "filters"
+        for ret in ast.walk(fn)
+        if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Dict)
+        for key in ret.value.keys
+        if isinstance(key, ast.Constant) and isinstance(key.value, str)
+    ]
+    if not names:
+        sys.exit(f"FAIL: no filter names found in the FilterModule.filters() dict of {path}")
+    print("\n".join(names))
+PY
+)
+[ -n "$filters" ] || { echo "FAIL: no filters found in plugins/filter" >&2; exit 1; }
+for filter in $filters; do
+  if ! doc=$(ansible-doc -t filter "pifleet.swarm.$filter" 2>&1) ||
+    ! grep -q 'OPTIONS' <<<"$doc" || ! grep -q 'RETURN VALUES' <<<"$doc"; then
+    echo "$doc" >&2
+    echo "FAIL: ansible-doc -t filter pifleet.swarm.$filter does not render" \
+      "(plugins/filter/$filter.yml: DOCUMENTATION, EXAMPLES, RETURN)" >&2
+    exit 1
+  fi
+done
 
 # The modules, their module_utils and the filters, run from the installed
 # copy against this machine, harmlessly: facts are read-only and cmdline.txt
