@@ -1,12 +1,10 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters the docker role uses to build and check daemon.json.
+"""The filter the docker role builds daemon.json with.
 
-- ``defaults | pifleet.swarm.docker_daemon_config(options)``: the merged daemon.json
-  (options over defaults, recursively; ``null`` removes a key; another ``log-driver``
-  drops the default ``log-opts``; ``log-opts`` values made strings).
-- ``text | pifleet.swarm.docker_dockerd_version``: the version from ``dockerd --version``.
-- ``version | pifleet.swarm.docker_can_validate``: whether that dockerd has ``--validate``.
+``defaults | pifleet.swarm.docker_daemon_config(options)``: the merged daemon.json
+(options over defaults, recursively; ``null`` removes a key; another ``log-driver``
+drops the default ``log-opts``; ``log-opts`` values made strings).
 """
 
 from __future__ import annotations
@@ -14,11 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.pifleet.swarm.plugins.plugin_utils._docker_daemon import (
-    can_validate,
-    merge,
-    parse_dockerd_version,
-)
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._docker_daemon import merge
 
 
 def docker_daemon_config(defaults, options):
@@ -32,6 +26,4 @@ class FilterModule:
     def filters(self):
         return {
             "docker_daemon_config": docker_daemon_config,
-            "docker_dockerd_version": parse_dockerd_version,
-            "docker_can_validate": can_validate,
         }

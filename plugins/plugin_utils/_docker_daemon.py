@@ -99,25 +99,3 @@ def problems(config: Mapping[str, Any], *, swarm_member: bool) -> list[str]:
                 f"not lists or mappings: {', '.join(bad)}"
             )
     return found
-
-
-def can_validate(version: str | None) -> bool:
-    """Whether this dockerd has ``--validate`` (Engine 23.0 and later; not 20.10)."""
-    if not version:
-        return False
-    head = version.strip().split(".")
-    try:
-        return int(head[0]) >= 23
-    except ValueError:
-        return False
-
-
-def parse_dockerd_version(text: str | None) -> str:
-    """``Docker version 26.1.5+dfsg1, build a72d7cd`` -> ``26.1.5+dfsg1``; '' if unknown."""
-    if not text:
-        return ""
-    words = text.replace(",", " ").split()
-    for i, word in enumerate(words[:-1]):
-        if word == "version":
-            return words[i + 1]
-    return ""

@@ -7,9 +7,7 @@ from ansible_collections.pifleet.swarm.plugins.filter.docker_daemon import (
     docker_daemon_config,
 )
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._docker_daemon import (
-    can_validate,
     merge,
-    parse_dockerd_version,
     problems,
 )
 
@@ -71,27 +69,7 @@ def test_log_opts_shape():
     assert problems(DEFAULTS, swarm_member=True) == []
 
 
-@pytest.mark.parametrize(
-    ("text", "version", "validates"),
-    [
-        ("Docker version 20.10.24+dfsg1, build 297e128", "20.10.24+dfsg1", False),
-        ("Docker version 26.1.5+dfsg1, build a72d7cd\n", "26.1.5+dfsg1", True),
-        ("Docker version 29.0.0, build 1234567", "29.0.0", True),
-        ("", "", False),
-        (None, "", False),
-        ("garbage", "", False),
-    ],
-)
-def test_dockerd_version(text, version, validates):
-    assert parse_dockerd_version(text) == version
-    assert can_validate(version) is validates
-
-
 def test_filter_refuses_non_mappings_naming_the_variable():
     with pytest.raises(AnsibleFilterError, match="docker_daemon_options"):
         docker_daemon_config(DEFAULTS, ["live-restore"])
-    assert set(FilterModule().filters()) == {
-        "docker_daemon_config",
-        "docker_dockerd_version",
-        "docker_can_validate",
-    }
+    assert set(FilterModule().filters()) == {"docker_daemon_config"}
