@@ -1,0 +1,79 @@
+# Copyright: pifleet developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A self-signed certificate and its key, made in the controller's memory
+(the caddy role's internal CA, the images role's registry certificate)."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+
+def san_entry(name: str) -> x509.GeneralName:
+    """``10.0.0.5`` or ``[fd00::5]`` -> an IP entry, anything else a DNS one
+    (a client checks an address against IP entries only)."""
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name.strip("[]")))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def self_signed(
+    common_name: str, names: list[str], *, ca: bool, days: int, now: datetime.datetime | None = None
+) -> tuple[str, str]:
+    """(private key PEM, certificate PEM): an ECDSA P-256 key and a certificate
+    signed by it, valid ``days`` from now. ``ca``: a root that signs others
+    (as Caddy's own); else a server certificate for ``names``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    start = now or datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        # An hour back: a node whose clock is a little behind still accepts it.
+        .not_valid_before(start - datetime.timedelta(hours=1))
+        .not_valid_after(start + datetime.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    usage = dict.fromkeys(
+        (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ),
+        False,
+    )
+    if ca:
+        usage.update(key_cert_sign=True, crl_sign=True)
+    else:
+        usage.update(digital_signature=True)
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+    builder = builder.add_extension(x509.KeyUsage(**usage), critical=True)
+    if names:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([san_entry(name) for name in names]), critical=False
+        )
+    certificate = builder.sign(key, hashes.SHA256())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return key_pem, certificate.public_bytes(serialization.Encoding.PEM).decode()
