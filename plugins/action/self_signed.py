@@ -24,6 +24,13 @@ class ActionModule(ActionBase):
                 "valid_days": {"type": "int", "default": 3650},
             }
         )
+        if not 1 <= len(args["common_name"]) <= 64:
+            # X.509's upper bound; cryptography's own message names no option.
+            return {
+                **result,
+                "failed": True,
+                "msg": f"common_name must be 1 to 64 characters, got {len(args['common_name'])}",
+            }
         if args["valid_days"] < 1:
             return {
                 **result,

@@ -88,3 +88,14 @@ def test_the_key_never_reaches_the_output(tmp_path):
     assert result.rc == 0, result.output
     assert "PRIVATE KEY" not in result.output and "BEGIN CERTIFICATE" not in result.output
     assert "output has been hidden" in result.output
+
+
+def test_a_common_name_x509_cannot_hold_is_refused_by_name(tmp_path):
+    (tmp_path / "play.yml").write_text(
+        PLAYBOOK.replace("common_name: registry.lan", "common_name: " + "a" * 65)
+    )
+    result = ansible.playbook(
+        tmp_path / "play.yml", inventory="localhost,", env=ansible.checkout_env(), timeout=120
+    )
+    assert result.rc != 0
+    assert "common_name must be 1 to 64 characters, got 65" in result.output, result.output
