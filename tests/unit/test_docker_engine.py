@@ -16,6 +16,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._docker_engine impor
     plan,
     wanted,
 )
+from ansible_collections.pifleet.swarm.plugins.modules import apt_packages
 
 LIBS = ["python3-docker", "python3-requests"]
 DISTRO = ["docker.io"]
@@ -162,3 +163,57 @@ def test_lists_age_reads_the_first_stamp_that_exists(tmp_path):
     now = stamp.stat().st_mtime + 100
     assert lists_age((str(tmp_path / "absent"), str(stamp)), now=now) == pytest.approx(100)
     assert lists_age((str(tmp_path / "absent"),)) is None
+
+
+class _Apt:
+    """A stand-in for AnsibleModule.run_command that answers apt-get from a
+    script of return codes, recording each call: the retry policy is the
+    logic under test, apt itself runs in the docker and node scenarios."""
+
+    def __init__(self, codes, retries=3, install_recommends=True):
+        self.codes = list(codes)
+        self.calls = []
+        self.params = {"retries": retries, "delay": 0, "install_recommends": install_recommends}
+
+    def run_command(self, argv, environ_update=None):
+        assert environ_update["DEBIAN_FRONTEND"] == "noninteractive"
+        verb = "update" if "update" in argv else "install"
+        self.calls.append((verb, argv))
+        rc = self.codes.pop(0)
+        return rc, "", "" if rc == 0 else f"E: {verb} broke"
+
+
+def _verbs(apt):
+    return [verb for verb, _argv in apt.calls]
+
+
+def test_an_install_with_candidates_and_fresh_lists_fetches_nothing():
+    apt = _Apt([0])
+    assert apt_packages._install(apt, ["python3-yaml"], refresh=False) == (False, "")
+    assert _verbs(apt) == ["install"]
+    argv = apt.calls[0][1]
+    assert argv[-1] == "python3-yaml" and "--no-install-recommends" not in argv
+    # Another apt holding the lock (apt-daily on a fresh image) is waited for.
+    assert "DPkg::Lock::Timeout=300" in argv
+
+
+def test_a_failed_install_is_retried_after_fetching_the_lists_again():
+    # install fails (a .deb gone from the mirror), then update + install work
+    apt = _Apt([100, 0, 0])
+    assert apt_packages._install(apt, ["docker-ce"], refresh=False) == (True, "")
+    assert _verbs(apt) == ["install", "update", "install"]
+
+
+def test_a_mirror_that_stays_away_fails_after_the_retries_naming_the_step():
+    apt = _Apt([100] * 4, retries=3)
+    fetched, error = apt_packages._install(apt, ["docker-ce"], refresh=True)
+    assert fetched is False
+    assert error == "apt-get update failed: E: update broke"
+    assert _verbs(apt) == ["update"] * 4
+
+
+def test_without_recommends_when_asked():
+    apt = _Apt([0, 0], install_recommends=False)
+    apt_packages._install(apt, ["iproute2"], refresh=True)
+    assert _verbs(apt) == ["update", "install"]
+    assert "--no-install-recommends" in apt.calls[1][1]
