@@ -373,9 +373,9 @@ def label_plan(current: dict | None, fact_labels: dict, user_labels: dict | None
     return {"set": wanted, "remove": remove, "changed": changed}
 
 
-def summary(nodes: list[dict], hosts: dict[str, dict]) -> list[dict]:
-    """One row per Swarm node, named as the inventory names it when it can."""
-    names = {h["node_id"]: name for name, h in hosts.items() if h.get("node_id")}
+def summary(nodes: list[dict], names: dict[str, str]) -> list[dict]:
+    """One row per Swarm node, named as the inventory names it (names: node id
+    -> inventory name) when it can, by its hostname otherwise."""
     rows = []
     for n in nodes:
         rows.append(
@@ -393,3 +393,67 @@ def summary(nodes: list[dict], hosts: dict[str, dict]) -> list[dict]:
             }
         )
     return sorted(rows, key=lambda r: r["node"])
+
+
+def run_plan(
+    managers: list[str],
+    workers: list[str],
+    hosts: dict[str, dict],
+    wants: dict[str, dict],
+    *,
+    prune: bool = False,
+    force_rejoin: bool = False,
+    complete: bool = True,
+) -> dict:
+    """The whole plan of a run: who leads, plan() on the leader's node list,
+    and per host the labels and availability to set.
+
+    hosts: host_state() per reached inventory host, with "nodes" (node_summary()
+    of every node it knows) on managers. wants: per reached host, "facts" (the
+    arch and model labels), "labels" (swarm_node_labels) and "availability".
+    """
+    boot = bootstrap(managers, hosts)
+    if not boot["host"]:
+        return {"leader": boot, "errors": [boot["error"]], "warnings": []}
+    nodes = (hosts[boot["host"]].get("nodes") or []) if boot["existing"] else []
+    result = plan(
+        managers,
+        workers,
+        hosts,
+        nodes,
+        boot,
+        prune=prune,
+        force_rejoin=force_rejoin,
+        complete=complete,
+    )
+    by_id = {n["id"]: n for n in nodes}
+    update, unready = {}, []
+    for name in sorted(set(hosts) & set(wants)):
+        # A node that joins this run is a new entry, whatever its old one says.
+        now = {} if name in result["join"] else by_id.get(hosts[name]["node_id"], {})
+        want = wants[name]
+        labels = label_plan(now.get("labels"), want.get("facts") or {}, want.get("labels"))
+        if labels["changed"] or now.get("availability") != want["availability"]:
+            update[name] = {
+                "labels": labels["set"],
+                "remove": labels["remove"],
+                "availability": want["availability"],
+            }
+        if now.get("state") != "ready":
+            unready.append(name)
+    return {**result, "leader": boot, "nodes": nodes, "updates": update, "unready": unready}
+
+
+def plan_line(result: dict) -> str:
+    """The plan in one line, as the run reports it."""
+    boot = result["leader"]
+    join = ", ".join(f"{h} as {r}" for h, r in result["join"].items())
+    return (
+        f"leader {boot['host']}{'' if boot['existing'] else ' (init)'}; "
+        f"join {join or '-'}; "
+        f"promote {', '.join(result['promote']) or '-'}; "
+        f"demote {', '.join(result['demote']) or '-'}; "
+        f"remove stale {', '.join(n['id'] for n in result['stale']) or '-'}; "
+        f"prune {', '.join(n['hostname'] for n in result['prune']) or '-'}; "
+        f"managers {result['quorum']['managers_now']} -> {result['quorum']['managers_after']}"
+    )

@@ -1,7 +1,8 @@
 """The swarm role's plan: who inits, joins, is promoted, demoted, removed; quorum; labels."""
 
+import json
+
 import pytest
-from ansible_collections.pifleet.swarm.plugins.filter.swarm import FilterModule
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._swarm import (
     MANAGED_LABEL,
     bootstrap,
@@ -9,12 +10,16 @@ from ansible_collections.pifleet.swarm.plugins.plugin_utils._swarm import (
     label_plan,
     node_summary,
     plan,
+    plan_line,
     quorum,
+    run_plan,
     summary,
     validate_groups,
     validate_host_vars,
     validate_labels,
 )
+
+from tests.support import ansible
 
 CLUSTER = "k3ymzd6v0b1clusterid"
 
@@ -393,20 +398,146 @@ def test_label_plan_stringifies_values():
 
 
 def test_summary_names_nodes_by_inventory():
-    hosts, nodes = formed()
+    _, nodes = formed()
     nodes[0]["labels"] = {"arch": "aarch64", "model": "Raspberry Pi 5"}
-    rows = summary(nodes, hosts)
-    assert [r["node"] for r in rows] == ["pi1", "pi2", "pi3"]
+    nodes[2]["hostname"] = "raspberrypi"
+    rows = summary(nodes, {"id1": "pi1", "id3": "pi3"})
+    # pi2 is not in the names: shown by its engine's hostname.
+    assert [(r["node"], r["hostname"]) for r in rows] == [
+        ("pi1", "pi1"),
+        ("pi2", "pi2"),
+        ("pi3", "raspberrypi"),
+    ]
     assert rows[0]["arch"] == "aarch64" and rows[0]["model"] == "Raspberry Pi 5"
     assert rows[1]["arch"] == "x86_64" and rows[1]["engine"] == "26.1.5+dfsg1"
 
 
-def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {
-        "swarm_host_state",
-        "swarm_nodes",
-        "swarm_bootstrap",
-        "swarm_plan",
-        "swarm_labels",
-        "swarm_summary",
+# --- run_plan: the leader's node list, labels and availability per host
+
+
+def leader_sees(hosts, nodes, leader="pi1"):
+    """Hosts as swarm_host returns them: the leading manager carries the node list."""
+    return {n: {**h, "nodes": nodes if n == leader else []} for n, h in hosts.items()}
+
+
+def wants_of(hosts, labels=None, availability="active"):
+    return {
+        n: {
+            "facts": {"arch": "x86_64", "model": ""},
+            "labels": labels or {},
+            "availability": availability,
+        }
+        for n in hosts
     }
+
+
+def converged(nodes, wants):
+    """Node entries that already carry what the wants ask for."""
+    for n in nodes:
+        n["labels"] = label_plan({}, wants[n["hostname"]]["facts"], wants[n["hostname"]]["labels"])[
+            "set"
+        ]
+    return nodes
+
+
+def test_run_plan_of_a_converged_swarm_changes_nothing():
+    hosts, nodes = formed()
+    wants = wants_of(hosts)
+    p = run_plan(["pi1"], ["pi2", "pi3"], leader_sees(hosts, converged(nodes, wants)), wants)
+    assert p["errors"] == [] and p["leader"]["host"] == "pi1" and p["leader"]["existing"]
+    assert p["updates"] == {} and p["unready"] == [] and p["join"] == {}
+    assert plan_line(p) == (
+        "leader pi1; join -; promote -; demote -; remove stale -; prune -; managers 1 -> 1"
+    )
+
+
+def test_run_plan_reads_the_leaders_node_list_not_another_managers():
+    hosts, nodes = formed(managers=("pi1", "pi2"), workers=("pi3",))
+    wants = wants_of(hosts)
+    seen = leader_sees(hosts, converged(nodes, wants))
+    # A second manager's list (stale, say) is not read: pi1 leads.
+    seen["pi2"]["nodes"] = [{**nodes[2], "state": "down"}]
+    assert run_plan(["pi1", "pi2"], ["pi3"], seen, wants)["unready"] == []
+
+
+def test_run_plan_sets_only_the_labels_and_availability_that_differ():
+    hosts, nodes = formed()
+    wants = wants_of(hosts)
+    converged(nodes, wants)
+    wants["pi2"] = {**wants["pi2"], "labels": {"disk": "ssd"}}
+    wants["pi3"] = {**wants["pi3"], "availability": "drain"}
+    p = run_plan(["pi1"], ["pi2", "pi3"], leader_sees(hosts, nodes), wants)
+    assert sorted(p["updates"]) == ["pi2", "pi3"]
+    assert p["updates"]["pi2"]["labels"]["disk"] == "ssd"
+    assert p["updates"]["pi2"]["availability"] == "active"
+    assert p["updates"]["pi3"] == {
+        "labels": nodes[2]["labels"],
+        "remove": [],
+        "availability": "drain",
+    }
+
+
+def test_run_plan_labels_a_joining_node_and_waits_for_it():
+    hosts, nodes = formed(workers=("pi2",))
+    hosts["pi3"] = host_state(info(name="pi3"), "10.0.0.3")
+    wants = wants_of(hosts)
+    converged(nodes, wants)
+    p = run_plan(["pi1"], ["pi2", "pi3"], leader_sees(hosts, nodes), wants)
+    assert p["join"] == {"pi3": "worker"}
+    assert list(p["updates"]) == ["pi3"] and p["updates"]["pi3"]["labels"]["arch"] == "x86_64"
+    assert p["unready"] == ["pi3"]
+
+
+def test_run_plan_waits_for_a_member_that_is_not_ready():
+    hosts, nodes = formed()
+    wants = wants_of(hosts)
+    converged(nodes, wants)
+    nodes[1]["state"] = "down"
+    p = run_plan(["pi1"], ["pi2", "pi3"], leader_sees(hosts, nodes), wants)
+    assert p["unready"] == ["pi2"] and p["updates"] == {}
+
+
+def test_run_plan_without_a_leader_is_refused_naming_why():
+    hosts, _ = formed()
+    del hosts["pi1"]
+    p = run_plan(["pi1"], ["pi2", "pi3"], hosts, wants_of(hosts))
+    assert p["leader"]["host"] == "" and len(p["errors"]) == 1
+    assert "pi1 did not answer" in p["errors"][0]
+
+
+def test_run_plan_of_a_new_swarm_inits_on_the_first_free_manager():
+    hosts = hosts_of(pi1=info(name="pi1"), pi2=info(name="pi2"))
+    p = run_plan(["pi1"], ["pi2"], hosts, wants_of(hosts))
+    assert p["leader"] == {"host": "pi1", "existing": False, "cluster_id": "", "error": ""}
+    assert p["join"] == {"pi2": "worker"} and p["nodes"] == []
+    assert plan_line(p).startswith("leader pi1 (init); join pi2 as worker;")
+
+
+PLAYBOOK = """
+- name: Plan on the controller
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Plan
+      pifleet.swarm.swarm_plan:
+        hosts: {hosts}
+        wants: {wants}
+        managers: [pi1]
+        workers: [pi2, pi3]
+      register: planned
+"""
+
+
+def test_the_swarm_plan_action_refuses_a_plan_that_would_break_the_swarm(tmp_path):
+    hosts, nodes = formed()
+    wants = wants_of(hosts)
+    seen = leader_sees(hosts, converged(nodes, wants))
+    seen["pi2"] = {**seen["pi2"], "node_id": "", "cluster_id": "other", "state": "active"}
+    (tmp_path / "play.yml").write_text(
+        PLAYBOOK.format(hosts=json.dumps(seen), wants=json.dumps(wants))
+    )
+    result = ansible.playbook(
+        tmp_path / "play.yml", inventory="localhost,", env=ansible.checkout_env(), timeout=120
+    )
+    assert result.rc != 0
+    assert "pi2 belongs to a different Swarm (cluster id other" in result.output, result.output
