@@ -90,7 +90,8 @@ def with_dirs(recipes: list[Mapping], build_dir: str, recipes_dir: str) -> list[
     for recipe in recipes:
         source = recipe["src"] if "src" in recipe else f"{recipes_dir}/{recipe['recipe']}"
         context = f"{build_dir.rstrip('/')}/{recipe['name'].replace('/', '_')}"
-        out.append({**recipe, "source_dir": source.rstrip("/"), "context_dir": context})
+        ref = f"{recipe['name']}:{recipe.get('tag', 'latest')}"
+        out.append({**recipe, "ref": ref, "source_dir": source.rstrip("/"), "context_dir": context})
     return out
 
 
@@ -107,6 +108,24 @@ def stale_files(shipped: list[str], held: list[str]) -> list[str]:
         if path in keep or any(path.startswith(gone + "/") for gone in out):
             continue
         out.append(path)
+    return out
+
+
+def stale_in_copies(held: list[Mapping], shipped: list[Mapping]) -> list[str]:
+    """Absolute paths on the builder that the recipes no longer ship.
+
+    held and shipped are ansible.builtin.find loop results over the recipes of
+    with_dirs(), on the builder and on the controller; each result's loop item
+    names its roots (a registered result carries no module arguments on
+    ansible-core 2.21).
+    """
+    out = []
+    for copy, source in zip(held, shipped, strict=True):
+        held_root = copy["item"]["context_dir"]
+        shipped_root = source["item"]["source_dir"]
+        relative = [f["path"][len(shipped_root) + 1 :] for f in source.get("files") or []]
+        held_rel = [f["path"][len(held_root) + 1 :] for f in copy.get("files") or []]
+        out += [f"{held_root}/{p}" for p in stale_files(relative, held_rel)]
     return out
 
 
@@ -191,4 +210,34 @@ def registry_refs(wanted_builds: list[Mapping], registry: str) -> list[dict[str,
                 "tag": remote_tag,
             }
         )
+    return out
+
+
+def plan(
+    recipes: list[Mapping] | None = None,
+    build_dir: str = "",
+    recipes_dir: str = "",
+    *,
+    archs: Mapping[str, str] | None = None,
+    held: list[Mapping] | None = None,
+    shipped: list[Mapping] | None = None,
+    built: list[Mapping] | None = None,
+    refs: list[str] | None = None,
+    registry: str = "",
+) -> dict:
+    """What the images role does, as far as the inputs given tell: with the
+    recipes, their directories and refs; with archs (host -> architecture),
+    the builders; with held and shipped (find results), the stale files; with
+    built (a builder's arm_image results) and the refs (in the same, recipe,
+    order), the builds, named in the registry when it is given."""
+    out: dict = {}
+    if recipes is not None:
+        out["recipes"] = with_dirs(recipes, build_dir, recipes_dir)
+    if archs is not None:
+        out["builders"] = builders(archs)
+    if held is not None and shipped is not None:
+        out["stale"] = stale_in_copies(held, shipped)
+    if built is not None and refs is not None:
+        builds = wanted(refs, built)
+        out["builds"] = registry_refs(builds, registry) if registry else builds
     return out

@@ -2,9 +2,9 @@
 test_inputs.py; streaming over SSH: test_image_stream.py)."""
 
 import pytest
-from ansible_collections.pifleet.swarm.plugins.filter.images import images_stale_files
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
     builders,
+    plan,
     registry_refs,
     stale_files,
     wanted,
@@ -31,16 +31,19 @@ def test_recipe_dirs_from_src_or_the_shipped_recipe():
         ("/r/hello", "/srv/build/hello"),
     ]
     assert dirs[0]["name"] == "pifleet/caddy" and "source_dir" not in recipes[0]
+    # A tag YAML read as a number is named as the user wrote it; no tag is latest.
+    tagged = with_dirs([{"name": "app", "recipe": "a", "tag": 2}], "/b", "/r")
+    assert tagged[0]["ref"] == "app:2" and dirs[1]["ref"] == "hello:latest"
 
 
-def test_stale_files_filter_reads_only_what_find_returns():
+def test_stale_files_in_copies_read_only_what_find_returns():
     # Registered find loop results as ansible-core 2.21 returns them: no
     # `invocation` (INJECT_INVOCATION defaults to False there).
     (item,) = with_dirs([{"name": "pifleet/caddy", "recipe": "caddy"}], "/srv/b", "/rec")
     shipped = {"item": item, "files": [{"path": "/rec/caddy/Dockerfile"}]}
     held_paths = ["/srv/b/pifleet_caddy/Dockerfile", "/srv/b/pifleet_caddy/old"]
     held = {"item": item, "files": [{"path": p} for p in held_paths]}
-    assert images_stale_files([held], [shipped]) == ["/srv/b/pifleet_caddy/old"]
+    assert plan(held=[held], shipped=[shipped]) == {"stale": ["/srv/b/pifleet_caddy/old"]}
 
 
 def test_wanted_pairs_refs_with_hashes():
@@ -96,3 +99,19 @@ def test_registry_refs_keep_tags_within_dockers_limit():
     (out,) = registry_refs([{"ref": "app:" + "t" * 128, "hash": H1}], "r:5000")
     assert len(out["tag"]) <= 128
     assert out["tag"].endswith("-" + H1[:12])
+
+
+def test_plan_says_only_what_its_inputs_tell():
+    recipes = [{"name": "pifleet/caddy", "recipe": "caddy", "tag": "2"}]
+    first = plan(recipes, "/srv/b", "/rec", archs={"pi2": "aarch64", "pi1": "aarch64"})
+    assert set(first) == {"recipes", "builders"} and first["builders"] == {"aarch64": "pi1"}
+    built = [{"hash": H1, "rebuilt": False}]
+    streamed = plan(built=built, refs=["pifleet/caddy:2"])
+    assert streamed == {"builds": [{"ref": "pifleet/caddy:2", "hash": H1}]}
+    (pushed,) = plan(built=built, refs=["pifleet/caddy:2"], registry="10.0.0.1:5000")["builds"]
+    assert pushed["remote"] == f"10.0.0.1:5000/pifleet/caddy:2-{H1[:12]}"
+
+
+def test_plan_refuses_builds_that_do_not_match_the_recipes():
+    with pytest.raises(ValueError):
+        plan(built=[{"hash": H1}], refs=["a:1", "b:1"])
