@@ -24,6 +24,30 @@ _TOKEN = re.compile(r'(?:[^\s"]+|"[^"]*"?)+')
 REPEATABLE = frozenset({"console", "cgroup_enable", "cgroup_disable"})
 
 
+# What decides whether a Pi boots and comes back on the network by itself: a
+# wrong value here needs the SD card in another computer, so no edit may set
+# or remove any of these (the line's own values stay as they are).
+BOOT_CRITICAL = frozenset(
+    {
+        "root",
+        "rootfstype",
+        "rootflags",
+        "rootwait",
+        "rootdelay",
+        "init",
+        "rdinit",
+        "nfsroot",
+        "ip",
+        "systemd.unit",
+        "single",
+        "emergency",
+        "rescue",
+        "S",
+        "1",
+    }
+)
+
+
 class CmdlineError(ValueError):
     """The file or the request cannot be edited safely."""
 
@@ -45,6 +69,11 @@ def param_problems(params: list[str], what: str = "parameter") -> list[str]:
             problems.append(f"{what} {param!r} contains a double quote")
         elif param.startswith("="):
             problems.append(f"{what} {param!r} has no name before '='")
+        elif param_key(param) in BOOT_CRITICAL:
+            problems.append(
+                f"{what} {param!r} touches {param_key(param)}, which the Pi needs to boot: "
+                "it is never edited (change cmdline.txt by hand if you must)"
+            )
     return problems
 
 
@@ -85,6 +114,13 @@ def edit_cmdline(
 
     line, trailer = split_text(text)
     matches = list(_TOKEN.finditer(line))
+    if not any(param_key(m.group()) == "root" for m in matches):
+        # Every Pi boot line names its root filesystem; without one this is
+        # not a line to build on (an emptied or foreign file).
+        raise CmdlineError(
+            "the line has no root= parameter, which every Pi needs to boot: "
+            "it is left alone; restore it by hand (root=PARTUUID=<your SD card's partition>)"
+        )
     # Each token with the blanks before it; the blanks after the last stay at the end.
     tokens: list[list[str]] = []
     prev = 0
@@ -117,9 +153,7 @@ def edit_cmdline(
         kept[0] = [leading, kept[0][1]]
     out = "".join(gap + tok for gap, tok in kept)
     for param in appended:
-        out += (" " if out.strip() else "") + param
-    if not out.strip():
-        out = leading
+        out += " " + param
     return out + tail + trailer
 
 

@@ -36,7 +36,7 @@ def test_no_trailing_newline_stays_without_one():
         edit_cmdline("root=/dev/sda2 rootwait", WANT)
         == "root=/dev/sda2 rootwait cgroup_enable=memory"
     )
-    assert edit_cmdline("rootwait\r\n", WANT) == "rootwait cgroup_enable=memory\r\n"
+    assert edit_cmdline("root=/dev/sda2\r\n", WANT) == "root=/dev/sda2 cgroup_enable=memory\r\n"
 
 
 def test_other_value_is_replaced_in_place_and_later_duplicates_dropped():
@@ -48,42 +48,67 @@ def test_other_value_is_replaced_in_place_and_later_duplicates_dropped():
 
 
 def test_exact_duplicate_is_collapsed_to_one():
-    assert edit_cmdline("a cgroup_enable=memory b cgroup_enable=memory\n", WANT) == (
-        "a cgroup_enable=memory b\n"
+    assert edit_cmdline("root=a cgroup_enable=memory b cgroup_enable=memory\n", WANT) == (
+        "root=a cgroup_enable=memory b\n"
     )
 
 
 def test_disable_is_removed_wherever_it_stands():
-    text = "cgroup_disable=memory console=tty1 cgroup_disable=memory rootwait\n"
-    assert edit_cmdline(text, WANT, DROP) == "console=tty1 rootwait cgroup_enable=memory\n"
+    text = "cgroup_disable=memory console=tty1 cgroup_disable=memory root=/dev/sda2\n"
+    assert edit_cmdline(text, WANT, DROP) == "console=tty1 root=/dev/sda2 cgroup_enable=memory\n"
 
 
 def test_bare_name_in_absent_removes_every_value():
-    assert edit_cmdline("quiet splash splash=x rootwait\n", [], ["splash"]) == "quiet rootwait\n"
+    assert edit_cmdline("quiet splash splash=x root=/r\n", [], ["splash"]) == "quiet root=/r\n"
 
 
 def test_repeatable_parameters_are_added_beside_other_values():
-    text = "console=serial0,115200 cgroup_enable=cpuset rootwait\n"
+    text = "console=serial0,115200 cgroup_enable=cpuset root=/r\n"
     assert edit_cmdline(text, [*WANT, "console=tty1"]) == (
-        "console=serial0,115200 cgroup_enable=cpuset rootwait cgroup_enable=memory console=tty1\n"
+        "console=serial0,115200 cgroup_enable=cpuset root=/r cgroup_enable=memory console=tty1\n"
     )
 
 
 def test_spacing_and_quotes_elsewhere_are_untouched():
-    text = '  console=tty1   dyndbg="file drivers/usb/* +p"  cgroup_disable=memory rootwait  \n'
+    text = '  console=tty1   dyndbg="file drivers/usb/* +p"  cgroup_disable=memory root=/r  \n'
     assert edit_cmdline(text, WANT, DROP) == (
         # the removed parameter takes the blanks before it along
-        '  console=tty1   dyndbg="file drivers/usb/* +p" rootwait cgroup_enable=memory  \n'
+        '  console=tty1   dyndbg="file drivers/usb/* +p" root=/r cgroup_enable=memory  \n'
     )
 
 
 def test_removing_the_first_parameter_keeps_the_leading_blanks():
-    assert edit_cmdline(" cgroup_disable=memory  rootwait\n", [], DROP) == " rootwait\n"
+    assert edit_cmdline(" cgroup_disable=memory  root=/r\n", [], DROP) == " root=/r\n"
 
 
-def test_empty_file_gets_just_the_parameters():
-    assert edit_cmdline("", WANT) == "cgroup_enable=memory"
-    assert edit_cmdline("\n", [*WANT, "quiet"]) == "cgroup_enable=memory quiet\n"
+@pytest.mark.parametrize("text", ["", "\n", "console=tty1 rootwait\n", "rootfs=/dev/sda2\n"])
+def test_a_line_without_root_is_left_alone(text):
+    # Building on it would write a line a Pi cannot boot from.
+    with pytest.raises(CmdlineError, match="no root= parameter"):
+        edit_cmdline(text, WANT)
+
+
+@pytest.mark.parametrize(
+    "param",
+    [
+        "root=/dev/sda2",
+        "root",
+        "rootfstype=btrfs",
+        "rootwait",
+        "init=/bin/sh",
+        "systemd.unit=rescue.target",
+        "single",
+        "ip=10.0.0.9",
+    ],
+)
+def test_boot_critical_parameters_are_never_set_or_removed(param):
+    for present, absent in (([param], []), ([], [param])):
+        with pytest.raises(CmdlineError, match="which the Pi needs to boot"):
+            edit_cmdline(PIOS, present, absent)
+    # Look-alikes are ordinary parameters.
+    assert edit_cmdline(PIOS, ["rootdelay_x=1", "initcall_debug"]).endswith(
+        "rootdelay_x=1 initcall_debug\n"
+    )
 
 
 def test_unchanged_line_is_returned_byte_for_byte():
@@ -94,7 +119,7 @@ def test_unchanged_line_is_returned_byte_for_byte():
 
 def test_several_lines_are_refused():
     with pytest.raises(CmdlineError, match="single line"):
-        edit_cmdline("console=tty1\nrootwait\n", WANT)
+        edit_cmdline("console=tty1\nroot=/r\n", WANT)
 
 
 @pytest.mark.parametrize(

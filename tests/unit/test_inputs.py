@@ -93,6 +93,18 @@ BAD = [
     ("node", {"node_cmdline_params": [""]}, FLEET, "must be a non-empty string"),
     (
         "node",
+        {"node_cmdline_remove": ["root"]},
+        FLEET,
+        "node_cmdline_remove: parameter 'root' touches root, which the Pi needs to boot",
+    ),
+    (
+        "node",
+        {"node_cmdline_params": ["init=/bin/sh"]},
+        FLEET,
+        "node_cmdline_params: parameter 'init=/bin/sh' touches init, which the Pi needs to boot",
+    ),
+    (
+        "node",
         {"node_cmdline_remove": ["cgroup_enable=memory"]},
         FLEET,
         "node_cmdline_remove names what node_cmdline_params wants: cgroup_enable=memory",
