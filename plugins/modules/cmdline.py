@@ -18,7 +18,14 @@ description:
   - A parameter of O(present) whose name is on the line with another value is
     replaced where it stands (later duplicates are removed, because the kernel
     would let them win).
-  - Refuses a file of several lines (the firmware would read only the first).
+  - Refuses a file of several lines (the firmware would read only the first),
+    and a line without C(root=) (an emptied or foreign file: building on it
+    would write a line no Pi boots from).
+  - Never sets or removes what decides whether the Pi boots and comes back on
+    the network by itself (C(root), C(rootfstype), C(rootflags), C(rootwait),
+    C(rootdelay), C(init), C(rdinit), C(nfsroot), C(ip), C(systemd.unit),
+    C(single), C(emergency), C(rescue), C(S), C(1)): naming one in O(present)
+    or O(absent) fails, and the line's own values stay as they are.
 author:
   - pifleet developers
 options:
