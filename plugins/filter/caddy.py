@@ -3,20 +3,11 @@
 """Filters the caddy role uses; the rules live in plugin_utils/_caddy.py.
 
 - ``name | pifleet.swarm.caddy_tls_mode(wanted)``: ``internal`` or ``acme`` for a site name.
-- ``lines | pifleet.swarm.caddy_stack_shortfall``: the services of a stack not
-  running whole on the Ready nodes (see ``stack_shortfall``).
 """
 
 from __future__ import annotations
 
-from ansible_collections.pifleet.swarm.plugins.plugin_utils._caddy import (
-    stack_shortfall,
-    tls_mode,
-)
-
-
-def caddy_stack_shortfall(lines):
-    return stack_shortfall(lines)
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._caddy import tls_mode
 
 
 def caddy_tls_mode(name, wanted="auto"):
@@ -26,6 +17,5 @@ def caddy_tls_mode(name, wanted="auto"):
 class FilterModule:
     def filters(self):
         return {
-            "caddy_stack_shortfall": caddy_stack_shortfall,
             "caddy_tls_mode": caddy_tls_mode,
         }

@@ -1,0 +1,198 @@
+#!/usr/bin/python
+# Copyright: pifleet developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Wait until a Swarm stack runs whole on the Ready nodes, its updates over."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: stack_status
+short_description: Wait until a Swarm stack runs whole on the Ready nodes
+version_added: 0.1.0
+description:
+  - Reads, on a Swarm manager, every service of a stack, how many tasks the
+    Swarm wants of each (its own count, which for a global service leaves out
+    nodes that are down, drained or excluded by a constraint), how many run on
+    nodes that are Ready, and the state of each service's last update.
+  - A task on a node that went Down stays C(running) in the Swarm's books
+    until the node comes back; such tasks are not counted, so a lost node
+    neither makes a stack look over-full nor hides a missing task.
+  - Waits, up to O(timeout) seconds, until every service runs whole and no
+    update is under way, asking the engine every 2 seconds in one Python
+    process (one connection to the node, however long it waits). Fails,
+    naming the services that fall short, when that does not happen in time.
+author:
+  - pifleet developers
+options:
+  name:
+    description: The stack's name (its services carry the label C(com.docker.stack.namespace)).
+    type: str
+    required: true
+  timeout:
+    description: Seconds to wait; V(0) reads once and fails if the stack is not whole.
+    type: int
+    default: 180
+  docker_host:
+    description: The engine's API address.
+    type: str
+    default: unix:///var/run/docker.sock
+attributes:
+  check_mode:
+    support: full
+    description: Only reads; runs the same in check mode.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    description: Changes nothing.
+requirements:
+  - The Docker SDK for Python on the node (C(python3-docker); the docker role installs it).
+  - The node is a Swarm manager.
+seealso:
+  - module: community.docker.docker_stack
+"""
+
+EXAMPLES = r"""
+- name: Deploy the stack
+  community.docker.docker_stack:
+    name: web
+    compose: [/srv/web/stack.yml]
+  register: deployed
+
+- name: Wait until it runs whole
+  pifleet.swarm.stack_status:
+    name: web
+  register: web
+
+- name: Fail when Swarm rolled the update back
+  ansible.builtin.fail:
+    msg: "Swarm rolled back {{ web.rolled_back | join(', ') }}"
+  when: web.rolled_back | length > 0 and deployed is changed
+"""
+
+RETURN = r"""
+services:
+  description: Each service of the stack, by name.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The service's id.
+      type: str
+    name:
+      description: The service's name.
+      type: str
+    desired:
+      description: Tasks the Swarm wants of it.
+      type: int
+    running:
+      description: Its tasks running on Ready nodes.
+      type: int
+    update_state:
+      description: The state of its last update (C(none) when it was never updated).
+      type: str
+shortfall:
+  description: What keeps the stack from running whole, a line per service; empty when whole.
+  returned: always
+  type: list
+  elements: str
+updating:
+  description: Services whose update is still going on.
+  returned: always
+  type: list
+  elements: str
+rolled_back:
+  description: Services whose last update Swarm rolled back or paused.
+  returned: always
+  type: list
+  elements: str
+waited:
+  description: Seconds waited.
+  returned: always
+  type: float
+"""
+
+import json
+import time
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.pifleet.swarm.plugins.module_utils._stack import status
+
+try:
+    import docker
+    from docker.errors import DockerException
+
+    HAS_DOCKER = True
+    DOCKER_IMPORT_ERROR = None
+except ImportError:  # the module says how to install it
+    HAS_DOCKER = False
+    DOCKER_IMPORT_ERROR = traceback.format_exc()
+
+# Between two reads of the engine while waiting.
+INTERVAL = 2.0
+
+
+def read(api, stack: str) -> dict:
+    label = {"label": [f"com.docker.stack.namespace={stack}"]}
+    # status=true (ServiceStatus) is in the API since 1.41, but the SDK's
+    # services() takes it only from 6.0 on; Debian bookworm ships 5.0.3.
+    raw_services = api._result(
+        api._get(api._url("/services"), params={"filters": json.dumps(label), "status": "true"}),
+        True,
+    )
+    ids = [s["ID"] for s in raw_services]
+    tasks = api.tasks(filters={"service": ids, "desired-state": "running"}) if ids else []
+    return status(api.nodes(), raw_services, tasks)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "name": {"type": "str", "required": True},
+            "timeout": {"type": "int", "default": 180},
+            "docker_host": {"type": "str", "default": "unix:///var/run/docker.sock"},
+        },
+        supports_check_mode=True,
+    )
+    if not HAS_DOCKER:
+        module.fail_json(
+            msg=missing_required_lib(
+                "docker (the Docker SDK for Python)",
+                reason="to talk to the Docker Engine; on Debian and Raspberry Pi OS: "
+                "apt install python3-docker",
+            ),
+            exception=DOCKER_IMPORT_ERROR,
+        )
+    name, timeout = module.params["name"], max(module.params["timeout"], 0)
+    start = time.monotonic()
+    try:
+        api = docker.APIClient(base_url=module.params["docker_host"], version="auto")
+        while True:
+            now = read(api, name)
+            waited = round(time.monotonic() - start, 1)
+            if not now["shortfall"] and not now["updating"]:
+                module.exit_json(changed=False, waited=waited, **now)
+            if waited >= timeout:
+                break
+            time.sleep(INTERVAL)
+    except DockerException as exc:
+        module.fail_json(
+            msg=f"Cannot read the stack {name} from the engine at "
+            f"{module.params['docker_host']}: {exc} (is this node a Swarm manager?)"
+        )
+    module.fail_json(
+        msg=(
+            f"The stack {name} is not running whole after {waited:.0f} s: "
+            + "; ".join(now["shortfall"] + [f"{s} still updating" for s in now["updating"]])
+            + f". See `docker stack ps {name} --no-trunc` on this node."
+        ),
+        waited=waited,
+        **now,
+    )
+
+
+if __name__ == "__main__":
+    main()
