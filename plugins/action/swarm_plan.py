@@ -11,9 +11,7 @@ from ansible_collections.pifleet.swarm.plugins.plugin_utils import _swarm
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(
-        ("hosts", "wants", "managers", "workers", "prune", "force_rejoin", "complete")
-    )
+    _VALID_ARGS = frozenset(("hosts", "wants", "managers", "workers", "prune", "complete"))
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
@@ -25,7 +23,6 @@ class ActionModule(ActionBase):
                 "managers": {"type": "list", "elements": "str", "required": True},
                 "workers": {"type": "list", "elements": "str", "default": []},
                 "prune": {"type": "bool", "default": False},
-                "force_rejoin": {"type": "bool", "default": False},
                 "complete": {"type": "bool", "default": True},
             }
         )
@@ -35,7 +32,6 @@ class ActionModule(ActionBase):
             args["hosts"],
             args["wants"],
             prune=args["prune"],
-            force_rejoin=args["force_rejoin"],
             complete=args["complete"],
         )
         # Under "warnings" Ansible would print them itself, wrapped; the role prints them.

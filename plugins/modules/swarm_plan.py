@@ -34,7 +34,9 @@ options:
   wants:
     description:
       - Per reached host, C(facts) (the C(arch) and C(model) labels),
-        C(labels) (its C(swarm_node_labels)) and C(availability).
+        C(labels) (its C(swarm_node_labels)), C(availability) and
+        C(force_rejoin) (whether it may leave another Swarm to join this one;
+        never a manager of a Swarm with other members, which would dissolve it).
     type: dict
     required: true
   managers:
@@ -49,10 +51,6 @@ options:
     default: []
   prune:
     description: Plan to drain and remove nodes no inventory host owns (only when O(complete)).
-    type: bool
-    default: false
-  force_rejoin:
-    description: Let hosts that are in another Swarm leave it and join this one.
     type: bool
     default: false
   complete:

@@ -12,6 +12,7 @@ unit-tested with the shapes the Docker API really returns.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 # The label in which the role records which label keys it set on a node, so
 # that a later run removes only keys it once managed (never a label someone set
@@ -22,7 +23,12 @@ FACT_LABELS = ("arch", "model")
 
 # Docker accepts almost any key; keep to what `docker node update --label-add`
 # users write and what placement constraints (node.labels.KEY) can address.
-_LABEL_KEY = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_LABEL_KEY = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def is_label_key(key) -> bool:
+    """A label key placement constraints can address, matched whole."""
+    return isinstance(key, str) and bool(_LABEL_KEY.fullmatch(key))
 
 
 def quorum(managers: int) -> int:
@@ -47,6 +53,33 @@ def input_problems(values, context) -> list[str]:
             context.host_var(host, "swarm_node_availability"),
             context.host_var(host, "swarm_advertise_interface"),
         )
+    return errors + validate_networks(values["swarm_networks"])
+
+
+# Networks Docker makes itself: listing `ingress` replaced the routing mesh
+# with a plain overlay; the others are the engine's own.
+RESERVED_NETWORKS = ("ingress", "docker_gwbridge", "bridge", "host", "none")
+_NETWORK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+
+
+def validate_networks(networks: list[dict]) -> list[str]:
+    """Errors in swarm_networks (the spec has checked the keys and types)."""
+    errors, seen = [], set()
+    for index, net in enumerate(networks):
+        name = net["name"]
+        if name in RESERVED_NETWORKS:
+            errors.append(
+                f"swarm_networks[{index}]: {name} is Docker's own network; "
+                f"the role never manages {', '.join(RESERVED_NETWORKS)}"
+            )
+        elif not _NETWORK.fullmatch(name):
+            errors.append(
+                f"swarm_networks[{index}]: {name!r} is not a network name "
+                "(letters, digits, '_', '.', '-'; 63 at most)"
+            )
+        elif name in seen:
+            errors.append(f"swarm_networks[{index}]: {name} is listed twice")
+        seen.add(name)
     return errors
 
 
@@ -74,7 +107,7 @@ def validate_labels(host: str, labels) -> list[str]:
         return [f"{host}: swarm_node_labels must be a mapping of key: value, got {labels!r}"]
     errors = []
     for key, value in labels.items():
-        if not isinstance(key, str) or not _LABEL_KEY.match(key):
+        if not is_label_key(key):
             errors.append(
                 f"{host}: swarm_node_labels key {key!r} is malformed "
                 "(letters, digits, '.', '_', '-'; starting and ending with a letter or digit)"
@@ -183,8 +216,40 @@ def bootstrap(managers: list[str], hosts: dict[str, dict]) -> dict:
     }
 
 
+def _other_swarm(h: dict) -> str:
+    return h["cluster_id"] or (
+        "unknown (seen from a worker; its managers: "
+        + (", ".join(h["remote_managers"]) or "none")
+        + ")"
+    )
+
+
+def _leave_problem(name: str, h: dict) -> str:
+    """Why a host may not leave its other Swarm with --force ('' when it may).
+
+    A worker leaving takes nothing with it, nor does the only node of a Swarm
+    (pi4 that once ran `docker swarm init` alone). A manager of a Swarm with
+    other members holds that Swarm's state: leaving with --force dissolves it.
+    """
+    if not h["is_manager"]:
+        return ""
+    members = len(h.get("nodes") or [])
+    if members == 1:
+        return ""
+    size = f"{members} nodes" if members else "an unknown number of nodes"
+    return (
+        f"{name} manages another Swarm of {size} (cluster id {_other_swarm(h)}): "
+        "making it leave with --force would dissolve that Swarm, its services, "
+        "secrets, configs and networks with it; swarm_force_rejoin is refused for it "
+        "(list it among the managers to keep that Swarm, or remove its other nodes first)"
+    )
+
+
 def _classify_hosts(wanted, hosts, by_id, boot, force_rejoin):
-    """Per inventory host: member of our Swarm, to join, or in another Swarm."""
+    """Per inventory host: member of our Swarm, to join, or in another Swarm.
+
+    force_rejoin: the hosts that may leave another Swarm to join this one.
+    """
     out = {"join": {}, "leave": [], "foreign": {}, "promote": [], "demote": [], "members": {}}
     errors = []
     for name in sorted(wanted):
@@ -202,55 +267,71 @@ def _classify_hosts(wanted, hosts, by_id, boot, force_rejoin):
             if by_id[h["node_id"]]["role"] != wanted[name]:
                 out["promote" if wanted[name] == "manager" else "demote"].append(name)
         else:
-            other = h["cluster_id"] or (
-                "unknown (seen from a worker; its managers: "
-                + (", ".join(h["remote_managers"]) or "none")
-                + ")"
-            )
+            other = _other_swarm(h)
             out["foreign"][name] = other
-            if force_rejoin:
-                out["leave"].append(name)
-                out["join"][name] = wanted[name]
-            else:
+            if name not in force_rejoin:
                 errors.append(
                     f"{name} belongs to a different Swarm (cluster id {other}, state "
                     f"{h['state']}); set swarm_force_rejoin: true to make it leave that "
                     "Swarm and join this one"
                 )
+            elif problem := _leave_problem(name, h):
+                errors.append(problem)
+            else:
+                out["leave"].append(name)
+                out["join"][name] = wanted[name]
     return out, errors
 
 
-def _owner(node, wanted, hosts):
-    """The inventory host a node entry was (same hostname or address), if any."""
+def _same_hostnames(wanted, hosts) -> list[str]:
+    """Errors for reached inventory hosts whose engines share a hostname: their
+    Swarm entries cannot be told apart (Pi Imager names every Pi raspberrypi)."""
+    by_name: dict[str, list[str]] = {}
     for name in sorted(wanted):
         h = hosts.get(name)
-        if h is None:
-            continue
-        if (node["hostname"] and node["hostname"] == h["hostname"]) or (
-            node["addr"] and node["addr"] == h["addr"]
-        ):
+        if h and h["hostname"]:
+            by_name.setdefault(h["hostname"], []).append(name)
+    return [
+        f"{', '.join(names)} all report the hostname {hostname}: their Swarm entries "
+        "cannot be told apart, so one that is off could be taken for another's leftover; "
+        "give each its own hostname (node_set_hostname: true sets the inventory name)"
+        for hostname, names in sorted(by_name.items())
+        if len(names) > 1
+    ]
+
+
+def _owner(node, wanted, hosts):
+    """The inventory host a node entry was (the same engine hostname), if any.
+
+    Never an address alone: DHCP gives a Pi that is off's address to another.
+    """
+    for name in sorted(wanted):
+        h = hosts.get(name)
+        if h is not None and node["hostname"] and node["hostname"] == h["hostname"]:
             return name
     return None
 
 
-def _classify_nodes(nodes, member_ids, wanted, hosts, *, joining, prune_ok):
+def _classify_nodes(nodes, member_ids, wanted, hosts, *, joining, prune_ok, complete):
     """Per node entry not of a current member: stale, to prune, or left alone.
 
-    An entry of an inventory host is stale once it is Down. It is stale at
-    once, even while the managers still list it Ready (they notice a lost
-    engine only after a few missed heartbeats), when that host joins this run
-    (its engine was wiped, or leaves another Swarm) and the entry has the
-    host's address: no other live engine can hold that address. A hostname
-    alone is not enough for that: two Pis may both be called raspberrypi.
+    An entry with a listed host's hostname is stale once it is Down, but only
+    when the play reached every listed host (complete): then that host is up
+    with another entry, and a Pi that is off cannot be taken for it. It is
+    stale at once, even while the managers still list it Ready (they notice a
+    lost engine only after a few missed heartbeats), when that host joins this
+    run (its engine was wiped, or leaves another Swarm) and the entry has the
+    host's address too: no other live engine can hold that address.
     """
     out = {"stale": [], "prune": [], "unmanaged": []}
-    for node in nodes:
+    # Entries of nodes that are down go first: removing them costs the Raft
+    # no reachable manager, so the live ones that follow keep their quorum.
+    for node in sorted(nodes, key=lambda n: n["reachability"] == "reachable"):
         if node["id"] in member_ids:
             continue
         owner = _owner(node, wanted, hosts)
-        gone = node["state"] != "ready" or (
-            owner in joining and node["addr"] and node["addr"] == hosts[owner]["addr"]
-        )
+        rejoined = owner in joining and node["addr"] and node["addr"] == hosts[owner]["addr"]
+        gone = (node["state"] != "ready" and complete) or rejoined
         if owner and gone:
             out["stale"].append({**node, "owner": owner})
         elif owner is None and prune_ok:
@@ -263,51 +344,66 @@ def _classify_nodes(nodes, member_ids, wanted, hosts, *, joining, prune_ok):
 def _quorum_check(nodes, boot, hosts_plan, nodes_plan):
     """Numbers and errors of the quorum guard.
 
-    Joins and promotions happen first, then demotions and removals. What stays
-    reachable must be a majority of the managers the Swarm has at its largest
-    during the run.
+    The run changes the managers one at a time, in the role's order: joins and
+    promotions, then demotions, then removals of stale and pruned entries.
+    Raft commits each change with a majority of the managers it has before
+    it, so each step needs that majority reachable, and so does the end.
+    A stale manager entry counts as unreachable whatever the Raft says (its
+    engine was wiped moments ago).
     """
     errors = []
     current = [n for n in nodes if n["role"] == "manager"]
-    reachable = {n["id"] for n in current if n["reachability"] == "reachable"}
-    if nodes and len(reachable) < quorum(len(current)):
+    reachable_now = {n["id"] for n in current if n["reachability"] == "reachable"}
+    if nodes and len(reachable_now) < quorum(len(current)):
         errors.append(
-            f"the Swarm has lost quorum already: {len(reachable)} of {len(current)} managers "
+            f"the Swarm has lost quorum already: {len(reachable_now)} of {len(current)} managers "
             f"reachable, quorum needs {quorum(len(current))}; recover it by hand "
             "(docker swarm init --force-new-cluster on a surviving manager)"
         )
+        return _numbers(current, reachable_now, len(current), 0, []), errors
+    stale_ids = {n["id"] for n in nodes_plan["stale"] if n["role"] == "manager"}
+    config = {n["id"] for n in current}
+    reachable = reachable_now - stale_ids
     added = [n for n, r in hosts_plan["join"].items() if r == "manager"]
     added += hosts_plan["promote"]
     if not boot.get("existing") and boot.get("host"):
         added.append(boot["host"])
-    pruned = [n for n in nodes_plan["prune"] if n["role"] == "manager"]
-    losing = hosts_plan["demote"] + [n["hostname"] or n["id"] for n in pruned]
-    losing_ids = {hosts_plan["members"][n] for n in hosts_plan["demote"]}
-    losing_ids |= {n["id"] for n in pruned}
-    stale_ids = {n["id"] for n in nodes_plan["stale"] if n["role"] == "manager"}
-    # A stale manager entry the Raft still counts reachable (its engine was
-    # wiped moments ago) is lost as surely as a demoted one.
-    lost_live_ids = stale_ids & reachable
-    lost_live = [n for n in nodes_plan["stale"] if n["id"] in lost_live_ids]
-    losing += [n["hostname"] or n["id"] for n in lost_live]
-    losing_ids |= {n["id"] for n in lost_live}
-    size = len(current) + len(added)
-    kept = len(reachable - losing_ids) + len(added)
-    if losing and kept < quorum(size):
+    for name in added:
+        config.add(f"host:{name}")
+        reachable.add(f"host:{name}")
+    peak = len(config)
+    names = {hosts_plan["members"][n]: n for n in hosts_plan["demote"]}
+    steps = [hosts_plan["members"][n] for n in hosts_plan["demote"]]
+    for gone in nodes_plan["stale"] + nodes_plan["prune"]:
+        if gone["role"] == "manager":
+            steps.append(gone["id"])
+            names[gone["id"]] = gone["hostname"] or gone["id"]
+    done: list[str] = []
+    for node_id in steps:
+        done.append(names[node_id])
+        if len(reachable) < quorum(len(config)):
+            break  # this step cannot commit
+        config.discard(node_id)
+        reachable.discard(node_id)
+    if steps and len(reachable) < quorum(len(config)):
         errors.append(
-            f"quorum guard: demoting/removing {', '.join(losing)} would leave {kept} "
-            f"reachable manager(s) of {size}, and quorum needs {quorum(size)}; "
-            "nothing was changed (demote one manager per run, or add managers first)"
+            f"quorum guard: demoting/removing {', '.join(done)} would leave {len(reachable)} "
+            f"reachable manager(s) of {len(config)}, and quorum needs {quorum(len(config))}; "
+            "nothing was changed (bring the managers that are off back first, or add "
+            "managers before taking others away)"
         )
-    numbers = {
+    return _numbers(current, reachable_now, peak, len(reachable), config), errors
+
+
+def _numbers(current, reachable_now, peak, kept, config) -> dict:
+    return {
         "managers_now": len(current),
-        "reachable_now": len(reachable),
-        "managers_peak": size,
+        "reachable_now": len(reachable_now),
+        "managers_peak": peak,
         "reachable_kept": kept,
-        "needed": quorum(size),
-        "managers_after": size - len(losing_ids | stale_ids),
+        "needed": quorum(len(config)),
+        "managers_after": len(config),
     }
-    return numbers, errors
 
 
 def plan(
@@ -318,29 +414,46 @@ def plan(
     boot: dict,
     *,
     prune: bool = False,
-    force_rejoin: bool = False,
+    force_rejoin: bool | Collection[str] = (),
     complete: bool = True,
 ) -> dict:
     """Everything this run changes, and whether it may.
 
     managers/workers: the inventory's wish (names). hosts: host_state() per
     inventory host the play reached. nodes: node_summary() of every node the
-    leading manager knows ([] when there is no Swarm yet). complete: the play
-    reached every inventory host (no --limit, none unreachable); pruning is
-    only safe then.
+    leading manager knows ([] when there is no Swarm yet). force_rejoin: the
+    hosts that may leave another Swarm (True: all). complete: the play reached
+    every inventory host (no --limit, none unreachable); pruning and removing
+    Down entries are only safe then.
     """
     wanted = {**{w: "worker" for w in workers}, **{m: "manager" for m in managers}}
     by_id = {n["id"]: n for n in nodes}
-    hosts_plan, errors = _classify_hosts(wanted, hosts, by_id, boot, force_rejoin)
+    rejoin = set(wanted) if force_rejoin is True else set(force_rejoin or ())
+    hosts_plan, errors = _classify_hosts(wanted, hosts, by_id, boot, rejoin)
+    errors = _same_hostnames(wanted, hosts) + errors
     member_ids = set(hosts_plan["members"].values())
     nodes_plan = _classify_nodes(
-        nodes, member_ids, wanted, hosts, joining=hosts_plan["join"], prune_ok=prune and complete
+        nodes,
+        member_ids,
+        wanted,
+        hosts,
+        joining=hosts_plan["join"],
+        prune_ok=prune and complete,
+        complete=complete,
     )
     warnings = []
     if prune and not complete:
         warnings.append(
             "swarm_prune_nodes is on but the play did not reach every inventory host "
             "(--limit or unreachable hosts): nothing is pruned this run"
+        )
+    kept = [
+        n for n in nodes_plan["unmanaged"] if n["state"] != "ready" and _owner(n, wanted, hosts)
+    ]
+    if kept:
+        warnings.append(
+            "Down entries with the hostname of a listed host are kept, since the play did "
+            "not reach every listed host: " + ", ".join(f"{n['hostname']} {n['id']}" for n in kept)
         )
     numbers, quorum_errors = _quorum_check(nodes, boot, hosts_plan, nodes_plan)
     errors += quorum_errors
@@ -402,7 +515,6 @@ def run_plan(
     wants: dict[str, dict],
     *,
     prune: bool = False,
-    force_rejoin: bool = False,
     complete: bool = True,
 ) -> dict:
     """The whole plan of a run: who leads, plan() on the leader's node list,
@@ -410,7 +522,8 @@ def run_plan(
 
     hosts: host_state() per reached inventory host, with "nodes" (node_summary()
     of every node it knows) on managers. wants: per reached host, "facts" (the
-    arch and model labels), "labels" (swarm_node_labels) and "availability".
+    arch and model labels), "labels" (swarm_node_labels), "availability" and
+    "force_rejoin" (swarm_force_rejoin: it may leave another Swarm).
     """
     boot = bootstrap(managers, hosts)
     if not boot["host"]:
@@ -423,7 +536,7 @@ def run_plan(
         nodes,
         boot,
         prune=prune,
-        force_rejoin=force_rejoin,
+        force_rejoin={name for name, want in wants.items() if want.get("force_rejoin")},
         complete=complete,
     )
     by_id = {n["id"]: n for n in nodes}

@@ -225,36 +225,54 @@ def test_demote_one_of_three_is_allowed_with_an_even_count_warning():
     assert any("2 managers" in w and "use 1, 3 or 5" in w for w in p["warnings"])
 
 
-def test_quorum_guard_refuses_demoting_two_of_three():
+def test_quorum_guard_follows_raft_one_change_at_a_time():
+    # Every manager up: each demotion commits with the managers it leaves
+    # (3 -> 2 -> 1), as Swarm allows; 2 -> 1 is allowed too.
     hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=())
     p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1)
-    (err,) = p["errors"]
-    assert "quorum guard" in err and "pi2, pi3" in err
-    assert "leave 1 reachable manager(s) of 3" in err and "quorum needs 2" in err
+    assert p["errors"] == [] and p["demote"] == ["pi2", "pi3"]
+    assert p["quorum"]["managers_after"] == 1 and p["quorum"]["reachable_kept"] == 1
+    hosts, nodes = formed(managers=("pi1", "pi2"), workers=())
+    assert plan(["pi1"], ["pi2"], hosts, nodes, BOOT1)["errors"] == []
 
 
 def test_quorum_guard_counts_unreachable_managers():
-    # 3 managers, pi3 is off: demoting pi2 would leave pi1 alone of 3.
+    # 3 managers, pi3 is off: after demoting pi2, pi1 is 1 reachable of 2.
     hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=(), down=("pi3",))
     p = plan(["pi1", "pi3"], ["pi2"], hosts, nodes, BOOT1)
-    assert any("leave 1 reachable manager(s) of 3" in e for e in p["errors"])
+    (err,) = p["errors"]
+    assert "quorum guard: demoting/removing pi2" in err
+    assert "leave 1 reachable manager(s) of 2, and quorum needs 2" in err
 
 
-def test_quorum_guard_refuses_removing_the_last_manager_by_swap():
-    # pi1 is the only manager; making pi2 the manager and pi1 a worker in one
-    # run is refused (the leader would demote itself out of a 2-manager quorum).
+def test_a_manager_that_is_off_may_go_first_but_not_after_a_live_one():
+    # pi3 is off for good and its entry pruned: 3 -> 2, both up: allowed.
+    hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=(), down=("pi3",))
+    del hosts["pi3"]
+    p = plan(["pi1", "pi2"], [], hosts, nodes, BOOT1, prune=True)
+    assert [n["id"] for n in p["prune"]] == ["id3"] and p["errors"] == []
+    # Demoting pi2 in the same run comes first (the role demotes, then
+    # removes): pi1 would be 1 reachable of 2 with pi3's entry still in.
+    p = plan(["pi1"], ["pi2"], hosts, nodes, BOOT1, prune=True)
+    assert any("quorum guard" in e for e in p["errors"])
+
+
+def test_swapping_the_only_manager_has_no_leader():
+    # pi1 is the only manager; the inventory now names pi2 (a worker) the
+    # manager and pi1 a worker: no listed manager manages the Swarm, and pi2
+    # is not free to init one. Refused before anything changes.
     hosts, nodes = formed()
-    boot = {"host": "pi2", "existing": False, "cluster_id": "", "error": ""}
-    p = plan(["pi2"], ["pi1", "pi3"], hosts, nodes, boot)
-    assert p["errors"]
+    p = run_plan(["pi2"], ["pi1", "pi3"], leader_sees(hosts, nodes), wants_of(hosts))
+    assert p["leader"]["host"] == "" and "no listed manager can lead" in p["errors"][0]
 
 
-def test_quorum_guard_refuses_pruning_managers_below_quorum():
-    hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=())
+def test_entries_of_managers_that_are_down_are_removed_first():
+    # pi3 (off) and pi2 (up) are pruned: pi3 first, so 3 -> 2 -> 1 keeps quorum
+    # at every step; pi2 first would leave pi1 1 reachable of 2.
+    hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=(), down=("pi3",))
     del hosts["pi2"], hosts["pi3"]
     p = plan(["pi1"], [], hosts, nodes, BOOT1, prune=True)
-    assert [n["hostname"] for n in p["prune"]] == ["pi2", "pi3"]
-    assert any("quorum guard" in e and "pi2, pi3" in e for e in p["errors"])
+    assert [n["hostname"] for n in p["prune"]] == ["pi3", "pi2"] and p["errors"] == []
 
 
 def test_lost_quorum_is_reported():
@@ -311,11 +329,65 @@ def test_ready_entry_of_the_same_name_elsewhere_is_not_taken_for_a_joining_host(
     assert p["join"] == {"pi4": "worker"} and p["stale"] == []
 
 
-def test_wiped_node_matched_by_address_when_hostname_changed():
+def test_an_address_alone_never_makes_an_entry_stale():
+    # pi3 is off; DHCP gave its address to pi4, which joins now: pi3's entry stays.
+    hosts, nodes = formed(down=("pi3",))
+    del hosts["pi3"]
+    hosts["pi4"] = host_state(info(name="pi4"), "10.0.0.3")
+    p = plan(["pi1"], ["pi2", "pi3", "pi4"], hosts, nodes, BOOT1, complete=False)
+    assert p["stale"] == [] and p["join"] == {"pi4": "worker"}
+    # A wiped Pi that came back under another hostname: its old entry is not
+    # taken for it either (swarm_prune_nodes removes it, in a complete run).
     hosts, nodes = formed(down=("pi3",))
     hosts["pi3"] = host_state(info(name="renamed"), "10.0.0.3")
     p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1)
-    assert [n["id"] for n in p["stale"]] == ["id3"]
+    assert p["stale"] == [] and [n["id"] for n in p["unmanaged"]] == ["id3"]
+
+
+def test_a_pi_that_is_off_is_left_as_it_is():
+    # Issue 18: three managers that kept the name raspberrypi, pi3 off. The
+    # reached two cannot be told apart: refused. With their own names, pi3's
+    # Down entry is kept while the run is incomplete.
+    hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=(), down=("pi3",))
+    for n in nodes:
+        n["hostname"] = "raspberrypi"
+    named = {name: {**h, "hostname": "raspberrypi"} for name, h in hosts.items() if name != "pi3"}
+    p = plan(["pi1", "pi2", "pi3"], [], named, nodes, BOOT1, complete=False)
+    assert p["stale"] == []
+    assert any("pi1, pi2 all report the hostname raspberrypi" in e for e in p["errors"])
+    hosts, nodes = formed(managers=("pi1", "pi2", "pi3"), workers=(), down=("pi3",))
+    del hosts["pi3"]
+    p = plan(["pi1", "pi2", "pi3"], [], hosts, nodes, BOOT1, complete=False)
+    assert p["stale"] == [] and p["errors"] == []
+    assert p["quorum"]["managers_after"] == 3
+
+
+def test_five_managers_two_off_none_removed():
+    # pi4 and pi5 (off) kept Pi Imager's name, and so did pi1: their Down
+    # entries are not pi1's leftovers (5 -> 3 managers, no guard, before).
+    names = ("pi1", "pi2", "pi3", "pi4", "pi5")
+    hosts, nodes = formed(managers=names, workers=(), down=("pi4", "pi5"))
+    del hosts["pi4"], hosts["pi5"]
+    hosts["pi1"]["hostname"] = "raspberrypi"
+    for n in nodes:
+        if n["hostname"] in ("pi1", "pi4", "pi5"):
+            n["hostname"] = "raspberrypi"
+    p = plan(list(names), [], hosts, nodes, BOOT1, complete=False)
+    assert p["stale"] == [] and p["errors"] == [] and p["quorum"]["managers_after"] == 5
+
+
+def test_old_entries_of_reached_hosts_wait_for_a_complete_run():
+    # pi3 re-joined in an earlier run (new id); its old entry is Down. With
+    # pi2 unreached the run is incomplete: the old entry is kept, and said so.
+    hosts, nodes = formed(down=("pi3",))
+    hosts["pi3"] = host_state(info("new3", "active", False, "", "pi3"), "10.0.0.3")
+    nodes.append(node_summary(node("new3", "pi3", addr="10.0.0.3")))
+    pi2 = hosts.pop("pi2")
+    p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1, complete=False)
+    assert p["stale"] == [] and p["errors"] == []
+    assert any("Down entries with the hostname of a listed host" in w for w in p["warnings"])
+    hosts["pi2"] = pi2
+    assert [n["id"] for n in plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1)["stale"]] == ["id3"]
 
 
 def test_unlisted_node_kept_without_pruning_and_pruned_with_it():
@@ -361,12 +433,38 @@ def test_worker_of_another_swarm_named_by_its_managers():
 
 
 def test_force_rejoin_leaves_and_joins():
+    # pi3 once ran `docker swarm init` alone: the only node of its Swarm.
     hosts, nodes = formed()
-    hosts["pi3"] = host_state(info("zz9", "active", True, "other", "pi3"), "10.0.0.3")
+    own = node_summary(node("zz9", "pi3", "manager"))
+    hosts["pi3"] = {**host_state(info("zz9", "active", True, "other", "pi3"), "10.0.0.3")}
+    hosts["pi3"]["nodes"] = [own]
     nodes = [n for n in nodes if n["id"] != "id3"]
-    p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1, force_rejoin=True)
+    p = plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1, force_rejoin={"pi3"})
     assert p["errors"] == [] and p["leave"] == ["pi3"] and p["join"] == {"pi3": "worker"}
     assert p["foreign"] == {"pi3": "other"}
+    # Only the hosts that have it set may leave.
+    assert plan(["pi1"], ["pi2", "pi3"], hosts, nodes, BOOT1, force_rejoin={"pi2"})["errors"]
+
+
+def test_force_rejoin_never_dissolves_a_swarm_with_other_members():
+    # Issue 18: a fresh Pi listed as the only manager, the old only manager
+    # moved to the workers, the flag set. The old manager's Swarm has 3 nodes.
+    hosts, nodes = formed()
+    hosts["pi1"]["nodes"] = nodes
+    hosts["pi9"] = host_state(info(name="pi9"), "10.0.0.9")
+    wants = wants_of(hosts)
+    for want in wants.values():
+        want["force_rejoin"] = True
+    p = run_plan(["pi9"], ["pi1", "pi2", "pi3"], hosts, wants)
+    assert p["leader"] == {"host": "pi9", "existing": False, "cluster_id": "", "error": ""}
+    assert any(
+        e.startswith("pi1 manages another Swarm of 3 nodes") and "dissolve" in e
+        for e in p["errors"]
+    )
+    # A worker of another Swarm leaves it alone: allowed.
+    del hosts["pi1"]
+    p = plan(["pi9"], ["pi2", "pi3"], hosts, [], p["leader"], force_rejoin=True)
+    assert p["leave"] == ["pi2", "pi3"] and p["errors"] == []
 
 
 def test_label_plan_sets_facts_user_labels_and_the_record():
