@@ -18,7 +18,7 @@ LIST_STAMPS = ("/var/lib/apt/periodic/update-success-stamp", "/var/lib/apt/lists
 DPKG_FORMAT = "${Package}\t${db:Status-Abbrev}\t${Version}\n"
 C_LOCALE = {"LC_ALL": "C", "LANG": "C"}
 # A package name as Debian policy allows it, with an optional :arch.
-NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$")
+NAME = re.compile(r"[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?")
 
 
 def parse_installed(text: str, names: list[str]) -> dict[str, str]:

@@ -168,7 +168,7 @@ def main():
         supports_check_mode=True,
     )
     names = list(dict.fromkeys(module.params["name"]))
-    bad = [name for name in names if not NAME.match(name)]
+    bad = [name for name in names if not NAME.fullmatch(name)]
     if bad:
         module.fail_json(msg=f"name: not a Debian package name: {', '.join(map(repr, bad))}")
     for key in ("cache_valid_time", "retries", "delay"):

@@ -1,7 +1,7 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure rules of the caddy role: which inputs it refuses, how each site gets
-TLS, and when a deployed stack runs whole."""
+"""Pure rules of the caddy role: which inputs it refuses and how each site
+gets TLS (when a deployed stack runs whole: module_utils/_stack.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,25 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import is_image_ref
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._paths import dir_problem
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._swarm import is_label_key
+
 # Names no public CA will certify: they get Caddy's internal CA.
 LAN_SUFFIXES = (".lan", ".local", ".home.arpa", ".internal", ".localhost", ".test")
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_UPSTREAM = re.compile(r"^[A-Za-z0-9._-]+(:[0-9]{1,5})?$")
+# Every pattern is matched whole (fullmatch): "$" would let a trailing newline
+# through, and these values land in the Caddyfile and the stack file.
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_UPSTREAM = re.compile(r"[A-Za-z0-9._-]+(:[0-9]{1,5})?")
+# A stack name prefixes its services, networks, secrets and a directory.
+_STACK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,49}")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_URL = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+")
 
 
 def is_ip(name: str) -> bool:
+    if "%" in name:  # an IPv6 scope id takes any text, and a site has no scope
+        return False
     try:
         ipaddress.ip_address(name.strip("[]"))
     except ValueError:
@@ -27,7 +39,7 @@ def is_hostname(name: str) -> bool:
     name = name.rstrip(".").lower()
     if name.startswith("*."):  # a wildcard certificate name
         name = name[2:]
-    return 0 < len(name) <= 253 and all(_LABEL.match(label) for label in name.split("."))
+    return 0 < len(name) <= 253 and all(_LABEL.fullmatch(label) for label in name.split("."))
 
 
 def tls_mode(name: str, wanted: str = "auto") -> str:
@@ -41,7 +53,7 @@ def tls_mode(name: str, wanted: str = "auto") -> str:
 
 
 # How long Docker's healthcheck options may be: Go durations.
-_DURATION = re.compile(r"^([0-9]+(ns|us|ms|s|m|h))+$")
+_DURATION = re.compile(r"([0-9]+(ns|us|ms|s|m|h))+")
 _DURATIONS = (
     "caddy_healthcheck_interval",
     "caddy_healthcheck_timeout",
@@ -67,7 +79,7 @@ def input_problems(values: Mapping, context) -> list[str]:
             else:
                 seen[name.lower()] = index
         proxy = site.get("reverse_proxy")
-        if proxy is not None and not _UPSTREAM.match(proxy):
+        if proxy is not None and not _UPSTREAM.fullmatch(proxy):
             out.append(f"{where}: reverse_proxy must be an upstream like 'service:port'")
         if site.get("php") and not values["caddy_php_image"]:
             out.append(f"{where}: php is true but caddy_php_image is empty")
@@ -75,54 +87,35 @@ def input_problems(values: Mapping, context) -> list[str]:
     out += [
         f"{name} must be a Docker duration such as 10s or 1m30s, not '{values[name]}'"
         for name in _DURATIONS
-        if not _DURATION.match(values[name])
+        if not _DURATION.fullmatch(values[name])
     ]
-    return out
+    return out + _scalar_problems(values)
 
 
-_REPLICAS = re.compile(r"^(\d+)/(\d+)")
-
-
-def stack_shortfall(lines) -> list[str]:
-    """What keeps a stack from running whole, from the lines the caddy role's
-    wait prints on a manager (empty when every task runs):
-
-    - ``node <id> <status>`` (``docker node ls``),
-    - ``service <id> <name> <running>/<desired>...`` (``docker service ls``),
-    - ``task <service id> <node id> <state>`` (``docker inspect`` of the tasks
-      that should run).
-
-    The wanted count is the daemon's own (for a global service it leaves out
-    nodes that are down or drained), but its running count is not used: a task
-    on a node that went Down (powered off, unreachable) stays "running" there
-    until the node comes back, so a node lost mid-run would make a stack look
-    over-full, or whole while a task is missing. Only running tasks on Ready
-    nodes count. IDs may be cut short by the CLI; a prefix matches.
-    """
-    ready: list[str] = []
-    services: list[tuple[str, str, int]] = []
-    tasks: list[tuple[str, str]] = []
-    for line in lines:
-        kind, *fields = str(line).split() or [""]
-        if kind == "node" and len(fields) >= 2 and fields[1] == "Ready":
-            ready.append(fields[0])
-        elif kind == "service" and len(fields) >= 3 and _REPLICAS.match(fields[2]):
-            services.append((fields[0], fields[1], int(_REPLICAS.match(fields[2]).group(2))))
-        elif kind == "task" and len(fields) >= 3 and fields[2] == "running":
-            tasks.append((fields[0], fields[1]))
-    if not services:
-        return ["no service of the stack is there yet"]
-    short = []
-    for service_id, name, wanted in services:
-        running = sum(
-            1
-            for task_service, task_node in tasks
-            if _same_id(task_service, service_id) and any(_same_id(task_node, n) for n in ready)
+def _scalar_problems(values: Mapping) -> list[str]:
+    """Values that become a path, a Docker object name or a Caddyfile or stack
+    file scalar, matched whole."""
+    out = []
+    if not _STACK.fullmatch(values["caddy_stack"]):
+        out.append(
+            f"caddy_stack must be a Docker stack name (letters, digits, '_', '-'; 50 at most), "
+            f"got {values['caddy_stack']!r}"
         )
-        if wanted == 0 or running != wanted:
-            short.append(f"{name} {running}/{wanted} running on Ready nodes")
-    return short
-
-
-def _same_id(one: str, other: str) -> bool:
-    return bool(one) and bool(other) and (one.startswith(other) or other.startswith(one))
+    if problem := dir_problem("caddy_sites_dir", values["caddy_sites_dir"]):
+        out.append(problem)
+    for name in ("caddy_image", "caddy_php_image"):
+        if values[name] and not is_image_ref(values[name]):
+            out.append(
+                f"{name} must be an image reference like pifleet/caddy:2, got {values[name]!r}"
+            )
+    email = values["caddy_acme_email"]
+    if email and not _EMAIL.fullmatch(email):
+        out.append(f"caddy_acme_email must be one e-mail address, got {email!r}")
+    if not _URL.fullmatch(values["caddy_acme_ca"]):
+        out.append(f"caddy_acme_ca must be an http(s) URL, got {values['caddy_acme_ca']!r}")
+    if not is_label_key(values["caddy_data_label"]):
+        out.append(
+            f"caddy_data_label must be a node label key (letters, digits, '.', '_', '-'), "
+            f"got {values['caddy_data_label']!r}"
+        )
+    return out

@@ -88,6 +88,16 @@ def problems(config: Mapping[str, Any], *, swarm_member: bool) -> list[str]:
             "mode, and this node is one of the fleet's Swarm hosts: dockerd "
             "refuses to start with both. Drop live-restore for Swarm nodes."
         )
+    if "hosts" in config:
+        # The engine's systemd unit passes -H fd:// already: dockerd refuses a
+        # second source of listeners and does not start (all nodes at once).
+        # And a tcp:// listener without TLS hands root on the node to the LAN.
+        found.append(
+            "docker_daemon_options: hosts is refused: the engine's systemd unit sets "
+            "its listeners (-H fd://), so dockerd would not start with both, and a "
+            "tcp:// socket without TLS gives root on the node to anyone on the LAN; "
+            "use `docker context` over SSH (ssh://pi@node) to reach an engine remotely"
+        )
     opts = config.get("log-opts")
     if opts is not None and not isinstance(opts, Mapping):
         found.append("docker_daemon_options: log-opts must be a mapping of strings")

@@ -10,14 +10,29 @@ import re
 import shlex
 from collections.abc import Mapping
 
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._paths import dir_problem
+
 # Docker's reference grammar, reduced to what a local image name needs:
 # lowercase path components separated by / (an optional registry host:port first).
+# Matched whole (fullmatch): "$" would let a trailing newline through.
 _NAME = re.compile(
-    r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$"
+    r"(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
 )
-_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_SERVICE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_SERVICE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
+
+
+def is_image_ref(ref: str) -> bool:
+    """name[:tag][@sha256:digest], as `docker run` takes it (never an option)."""
+    ref, _, digest = ref.partition("@")
+    if digest and not _DIGEST.fullmatch(digest):
+        return False
+    name, colon, tag = ref.rpartition(":")
+    if not colon or "/" in tag:  # no tag, or the colon was a registry port
+        name, tag = ref, "latest"
+    return bool(_NAME.fullmatch(name) and _TAG.fullmatch(tag))
 
 
 def input_problems(values: Mapping, context) -> list[str]:
@@ -28,9 +43,9 @@ def input_problems(values: Mapping, context) -> list[str]:
     for index, recipe in enumerate(values["images_recipes"]):
         name, tag = recipe["name"], str(recipe.get("tag") or "latest")
         where = f"images_recipes[{index}] ({name})"
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             out.append(f"{where}: name '{name}' is not a valid image name (lowercase, a/b)")
-        if not _TAG.match(tag):
+        if not _TAG.fullmatch(tag):
             out.append(f"{where}: tag '{tag}' is not a valid image tag")
         if recipe.get("src") is not None and not str(recipe["src"]).startswith("/"):
             out.append(f"{where}: src must be an absolute path on the controller")
@@ -45,6 +60,8 @@ def input_problems(values: Mapping, context) -> list[str]:
         if values[name] < least:
             unit = " seconds" if name.endswith("timeout") else ""
             out.append(f"{name} must be {least}{unit} or more, got {values[name]}")
+    if problem := dir_problem("images_build_dir", values["images_build_dir"]):
+        out.append(problem)
     if values["images_distribution"] == "registry":
         out += _registry_problems(values, context)
     return out
@@ -65,7 +82,7 @@ def _registry_problems(values: Mapping, context) -> list[str]:
     port = values["images_registry_port"]
     if not 1 <= port <= 65535:
         out.append(f"images_registry_port must be a TCP port (1-65535), got {port}")
-    if not _SERVICE.match(values["images_registry_service"]):
+    if not _SERVICE.fullmatch(values["images_registry_service"]):
         out.append(
             f"images_registry_service '{values['images_registry_service']}' is not a valid Docker "
             "service name (letters, digits, '_', '.', '-'; 63 at most)"

@@ -19,7 +19,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._cmdline import (
 )
 
 # What hostnamectl and a DHCP server accept: one RFC 1123 label.
-_HOSTNAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
+_HOSTNAME = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
 
 ARMV6_MESSAGE = (
     "this is an ARMv6 board ({model}: Raspberry Pi 1 or Zero/Zero W): Docker Engine 29 and "
@@ -51,7 +51,7 @@ def input_problems(values: Mapping[str, Any], context) -> list[str]:
         out.append("node_reboot_boot_time_command must not be empty")
     if not values["node_supported_os"]:
         out.append("node_supported_os must name at least one OS family")
-    if values["node_set_hostname"] and not _HOSTNAME.match(context.host):
+    if values["node_set_hostname"] and not _HOSTNAME.fullmatch(context.host):
         out.append(
             f"node_set_hostname is true but the inventory name {context.host} is not a valid "
             "hostname (letters, digits and -, at most 63)"

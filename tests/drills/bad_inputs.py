@@ -103,6 +103,28 @@ CASES = [
         "node_cmdline_params",
         extra={"node_cmdline_params": ["cgroup_enable=memory quiet"]},
     ),
+    # Issue 18: inputs that once left the fleet damaged with rc=0.
+    Case(
+        "cmdline-remove-root",
+        "variable",
+        "nodes.yml",
+        "node_cmdline_remove: parameter 'root' touches root, which the Pi needs to boot",
+        extra={"node_cmdline_remove": ["root"]},
+    ),
+    Case(
+        "acme-email-newline",
+        "variable",
+        "caddy.yml",
+        "caddy_acme_email must be one e-mail address",
+        extra={"caddy_acme_email": "me@example.org\n\tadmin 0.0.0.0:2019"},
+    ),
+    Case(
+        "sites-dir-root",
+        "variable",
+        "caddy.yml",
+        "caddy_sites_dir must be at least two levels deep",
+        extra={"caddy_sites_dir": "/"},
+    ),
     Case(
         "live-restore-on-swarm",
         "variable",

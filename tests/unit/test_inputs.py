@@ -173,6 +173,20 @@ BAD = [
         "pi1: swarm_node_labels key 'bad key' is malformed",
     ),
     ("swarm", {"swarm_networks": [{"name": "n", "driver": "bridge"}]}, FLEET, "driver"),
+    (
+        "swarm",
+        {"swarm_networks": [{"name": "ingress"}]},
+        FLEET,
+        "swarm_networks[0]: ingress is Docker's own network",
+    ),
+    ("swarm", {"swarm_networks": [{"name": "a b"}]}, FLEET, "'a b' is not a network name"),
+    ("swarm", {"swarm_networks": [{"name": "n"}, {"name": "n"}]}, FLEET, "n is listed twice"),
+    (
+        "docker",
+        {"docker_daemon_options": {"hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"]}},
+        FLEET,
+        "docker_daemon_options: hosts is refused",
+    ),
     # --- images
     ("images", {"images_recipes": "caddy"}, FLEET, "images_recipes must be a list"),
     ("images", {"images_recipes": ["caddy"]}, FLEET, "images_recipes"),
@@ -320,6 +334,72 @@ BAD = [
         "caddy_healthcheck_start_period must be",
     ),
     ("caddy", {"caddy_publish_mode": "nat"}, FLEET, "caddy_publish_mode"),
+    # Values that become paths, Docker names or Caddyfile / stack scalars (issue 18).
+    ("caddy", {"caddy_stack": "../../.."}, FLEET, "caddy_stack must be a Docker stack name"),
+    ("caddy", {"caddy_stack": "web\n"}, FLEET, "caddy_stack must be a Docker stack name"),
+    ("caddy", {"caddy_sites_dir": "/"}, FLEET, "caddy_sites_dir must be at least two levels"),
+    ("caddy", {"caddy_sites_dir": "/srv"}, FLEET, "caddy_sites_dir must be at least two levels"),
+    (
+        "caddy",
+        {"caddy_sites_dir": "/etc/pifleet"},
+        FLEET,
+        "caddy_sites_dir '/etc/pifleet' is in /etc",
+    ),
+    ("caddy", {"caddy_sites_dir": "/var/lib"}, FLEET, "is a parent of /var/lib/containerd"),
+    ("caddy", {"caddy_sites_dir": "/srv/a/../../etc"}, FLEET, "must be a plain path"),
+    ("caddy", {"caddy_sites_dir": "srv/sites"}, FLEET, "must be an absolute path"),
+    (
+        "caddy",
+        {"caddy_acme_email": "me@example.org\nadmin 0.0.0.0:2019"},
+        FLEET,
+        "caddy_acme_email must be one e-mail address",
+    ),
+    ("caddy", {"caddy_acme_email": "me@example.org\n"}, FLEET, "caddy_acme_email must be one"),
+    ("caddy", {"caddy_acme_ca": "https://x/ {\n"}, FLEET, "caddy_acme_ca must be an http(s) URL"),
+    ("caddy", {"caddy_image": "--privileged"}, FLEET, "caddy_image must be an image reference"),
+    ("caddy", {"caddy_php_image": "php fpm"}, FLEET, "caddy_php_image must be an image reference"),
+    ("caddy", {"caddy_data_label": "a label"}, FLEET, "caddy_data_label must be a node label key"),
+    (
+        "caddy",
+        {"caddy_sites": [{"name": "fe80::1%eth0 admin", "src": "a"}]},
+        FLEET,
+        "is not a host name or IP",
+    ),
+    (
+        "caddy",
+        {"caddy_sites": [{"name": "a.lan\n", "src": "a"}]},
+        FLEET,
+        "is not a host name or IP",
+    ),
+    (
+        "caddy",
+        {"caddy_sites": [{"name": "a.lan", "reverse_proxy": "x:80\n"}]},
+        FLEET,
+        "must be an upstream",
+    ),
+    ("caddy", {"caddy_healthcheck_timeout": "10s\n"}, FLEET, "caddy_healthcheck_timeout must be"),
+    (
+        "images",
+        {"images_build_dir": "/var/lib"},
+        FLEET,
+        "images_build_dir '/var/lib' is a parent of",
+    ),
+    ("images", {"images_build_dir": "/"}, FLEET, "images_build_dir must be at least two levels"),
+    (
+        "images",
+        {"images_recipes": [{"name": "x\n", "recipe": "caddy"}]},
+        FLEET,
+        "is not a valid image name",
+    ),
+    (
+        "swarm",
+        {},
+        Context(
+            managers=("pi1",),
+            host_var=lambda host, name: {"zone\n": 1} if name == "swarm_node_labels" else None,
+        ),
+        "pi1: swarm_node_labels key 'zone\\n' is malformed",
+    ),
 ]
 
 

@@ -149,12 +149,15 @@ def manager(host):
 
 
 def test_broken_config_is_rejected_and_the_site_keeps_serving(manager):
+    # Once Caddy's own validation stopped it; the e-mail with a newline that
+    # put a global "admin 0.0.0.0:2019" into the Caddyfile (issue 18) passed
+    # that. The role's rules now refuse both before any node changes.
     version = "docker service inspect web_caddy --format '{{.Version.Index}}'"
     with manager.sudo():
         before = manager.check_output(version)
-    run = converge(manager, {"caddy_acme_email": "admin@example.org and more"})
+    run = converge(manager, {"caddy_acme_email": "admin@example.org\nadmin 0.0.0.0:2019"})
     assert run.rc != 0
-    assert "Caddy rejects the Caddyfile" in run.output
+    assert "caddy_acme_email must be one e-mail address" in run.output
     with manager.sudo():
         after = manager.check_output(version)
     assert after == before, "the service must not have been touched"
