@@ -9,6 +9,7 @@ import ast
 from pathlib import Path
 
 import pytest
+import yaml
 
 PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 PREFIX = "ansible_collections.pifleet.swarm.plugins."
@@ -55,3 +56,18 @@ def test_every_module_utils_file_is_shipped_with_a_module(path):
 def test_no_module_imports_controller_code(path):
     controller = sorted(n for n in _imports(path) if n.startswith("plugin_utils"))
     assert not controller, f"{path.name} imports {controller}, which is never shipped to a node"
+
+
+ROLES = PLUGINS.parent / "roles"
+
+
+@pytest.mark.parametrize("role", sorted(p.name for p in ROLES.iterdir() if p.is_dir()))
+def test_each_role_checks_its_inputs_in_one_place(role):
+    """One validate.yml per role calls check_inputs for that role, and no other
+    task file of the role does: every rule is reached the same way."""
+    calls = {}
+    for path in sorted((ROLES / role / "tasks").glob("*.yml")):
+        for task in yaml.safe_load(path.read_text()) or []:
+            if "pifleet.swarm.check_inputs" in task:
+                calls[path.name] = task["pifleet.swarm.check_inputs"]["roles"]
+    assert calls == {"validate.yml": role}
