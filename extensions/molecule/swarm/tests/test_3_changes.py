@@ -1,12 +1,15 @@
 """Change cases, in order, each a converge of the regrouped lab and a check.
 
-grow to 3 managers -> quorum guard refuses demoting 2 of 3 -> demote one ->
+grow to 3 managers -> quorum guard refuses a demotion while a manager is
+frozen -> demote one ->
 bad inputs fail with nothing changed -> add pi4 -> prune pi4 -> pi3 wiped
 rejoins -> pi4 in another Swarm fails clearly -> swarm_force_rejoin takes it.
 """
 
 import json
 import os
+import subprocess
+import time
 
 import pytest
 from conftest import LAB, case, node_exec, nodes_changed, swarm_nodes
@@ -55,16 +58,37 @@ def test_grow_to_three_managers():
     assert set(nodes_changed(again).values()) == {0}, again.output[-3000:]
 
 
-def test_quorum_guard_refuses_demoting_two_of_three():
-    before = snapshot()
-    result = case(["pi1"], ["pi2", "pi3"])
-    assert result.rc != 0
-    assert "quorum guard: demoting/removing pi2, pi3 would leave 1 reachable manager(s) of 3" in (
-        result.output
-    )
-    assert "quorum needs 2" in result.output
-    assert set(nodes_changed(result).values()) == {0}
-    assert snapshot() == before
+def wait_reachability(host, wanted, seconds):
+    """Bounded wait for a manager's reachability as pi1 sees it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if swarm_nodes().get(host, {}).get("reachability") == wanted:
+            return
+        time.sleep(2)
+    pytest.fail(f"{host} not {wanted} after {seconds} s: {swarm_nodes().get(host)}")
+
+
+def test_quorum_guard_refuses_what_the_raft_could_not_commit():
+    # pi3 frozen (its engine and sshd): the managers count it unreachable.
+    # Demoting pi2 would leave pi1 alone of two managers: refused, nothing
+    # changed. (With all three up, Raft commits 3 -> 2 -> 1 one at a time;
+    # the unit tests hold that rule.)
+    frozen = LAB.container("pi3")
+    subprocess.run(["docker", "pause", frozen], check=True, timeout=60)
+    try:
+        wait_reachability("pi3", "unreachable", 90)
+        before = snapshot()
+        # -T 10: a frozen node accepts the TCP connection and never answers.
+        result = case(["pi1", "pi3"], ["pi2"], "-T", "10")
+        assert result.rc != 0
+        assert (
+            "quorum guard: demoting/removing pi2 would leave 1 reachable manager(s) of 2, "
+            "and quorum needs 2"
+        ) in result.output, result.output[-3000:]
+        assert snapshot() == before
+    finally:
+        subprocess.run(["docker", "unpause", frozen], check=True, timeout=60)
+    wait_reachability("pi3", "reachable", 120)
 
 
 def test_demote_one_warns_on_an_even_count():
