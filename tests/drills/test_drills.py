@@ -20,6 +20,7 @@ from conftest import (
     ANSIBLE_LOG,
     BORROWED,
     FACT_CACHE,
+    LAB,
     LAB_OUT,
     LOGS,
     MANAGERS,
@@ -441,6 +442,8 @@ TOKEN = "SWMTKN-"
 # On the nodes the engine's own binaries carry the prefix as a constant, so a
 # leak there is a whole token: SWMTKN-1-<cluster CA digest>-<secret>.
 TOKEN_RE = "SWMTKN-1-[0-9a-z]{20,}-[0-9a-z]{20,}"
+# A PEM private key with its body: ssh's binaries carry the header alone.
+KEY_RE = "-----BEGIN [A-Z ]*PRIVATE KEY-----\\r?\\n[A-Za-z0-9+/]{40}"
 # Every regular file outside the engine's own Swarm state (and the kernel's
 # pseudo file systems), read as text; then the journal, which keeps module
 # invocations (Ansible logs each module's arguments there unless no_log).
@@ -449,28 +452,46 @@ NODE_SCAN = (
     " -prune -o -type f -print0 | xargs -0 -r grep -l -a -E -s -e '{token}' ;"
     " journalctl --no-pager -o cat 2>/dev/null | grep -c -E -e '{token}' | sed 's/^/journal:/'"
 )
+# Private keys: outside Docker's storage (its secrets and volumes, where the
+# stack's CA lives by design) and the node's own SSH host keys; whole files
+# (-z) so the key's body after its header is seen.
+NODE_KEY_SCAN = (
+    "find / \\( -path /proc -o -path /sys -o -path /dev -o -path /var/lib/docker"
+    " -o -path /etc/ssh \\) -prune -o -type f -size -2M -print0"
+    " | xargs -0 -r grep -l -a -s -z -P -e '{key}' ;"
+    " journalctl --no-pager -o cat 2>/dev/null | grep -c -E -e 'BEGIN [A-Z ]*PRIVATE KEY'"
+    " | sed 's/^/journal:/'"
+)
+PEM_KEY = re.compile(KEY_RE.encode())
 
 
-def controller_hits(paths: list[Path]) -> list[str]:
+def controller_hits(paths: list[Path], skip: tuple[Path, ...] = ()) -> list[str]:
+    """Files holding a join token or a private key (but the lab's own SSH key)."""
     hits = []
     for root in paths:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        hits += [str(f) for f in files if TOKEN.encode() in f.read_bytes()]
+        for f in files:
+            if f in skip:
+                continue
+            data = f.read_bytes()
+            if TOKEN.encode() in data or PEM_KEY.search(data):
+                hits.append(str(f))
     return hits
 
 
 def node_hits(host: str) -> list[str]:
     out = node_exec(host, "sh", "-c", NODE_SCAN.format(token=TOKEN_RE), check=False).stdout
+    out += node_exec(host, "sh", "-c", NODE_KEY_SCAN.format(key=KEY_RE), check=False).stdout
     return [line for line in out.splitlines() if line and line != "journal:0"]
 
 
 @pytest.mark.short
 @pytest.mark.drill(
     8,
-    "no join token anywhere",
+    "no join token or private key anywhere",
     fault="every run of the drills before this one (their output, log_path, fact cache)",
-    survives="`SWMTKN-` in none of them, nor on any node's disk or journal outside "
-    "/var/lib/docker/swarm",
+    survives="`SWMTKN-` and PEM private keys in none of them, nor on any node's disk or "
+    "journal outside Docker's storage (and a node's SSH host keys)",
 )
 def test_drill_8_no_token_leaks(record, tmp_path):
     # The scans must be able to find a token: the real one starts with the
@@ -478,13 +499,19 @@ def test_drill_8_no_token_leaks(record, tmp_path):
     real = node_exec("pi1", "docker", "swarm", "join-token", "-q", "worker").stdout.strip()
     assert real.startswith(TOKEN) and re.fullmatch(TOKEN_RE, real)
     (tmp_path / "planted").write_text(f"x {TOKEN}planted\n")
-    assert controller_hits([tmp_path]) == [str(tmp_path / "planted")]
+    # The shape of a PEM key (a header and a body), not a real one.
+    pem = "-----BEGIN EC PRIVATE KEY-----\n" + "A" * 64 + "\n-----END EC PRIVATE KEY-----\n"
+    (tmp_path / "planted.pem").write_text(pem)
+    (tmp_path / "header-only").write_text("-----BEGIN PRIVATE KEY-----\n(no body)\n")
+    assert controller_hits([tmp_path]) == [str(tmp_path / p) for p in ("planted", "planted.pem")]
     fake = "SWMTKN-1-" + "0" * 50 + "-" + "a" * 25  # the shape of a token, not a real one
     node_exec("pi4", "sh", "-c", f"echo {fake} > /root/drill8-planted")
+    node_exec("pi4", "sh", "-c", f"printf -- '{pem}' > /root/drill8-planted.pem")
     try:
-        assert "/root/drill8-planted" in node_hits("pi4")
+        found = node_hits("pi4")
+        assert "/root/drill8-planted" in found and "/root/drill8-planted.pem" in found, found
     finally:
-        node_exec("pi4", "rm", "-f", "/root/drill8-planted")
+        node_exec("pi4", "rm", "-f", "/root/drill8-planted", "/root/drill8-planted.pem")
 
     logs = sorted(LOGS.glob("*.log"))
     cached = sorted(p for p in FACT_CACHE.rglob("*") if p.is_file())
@@ -493,7 +520,8 @@ def test_drill_8_no_token_leaks(record, tmp_path):
     # output is as likely a place for a token as the drills' own.
     assert not BORROWED or OWNER_OUTPUT, f"DRILLS_LAB={BORROWED} without DRILLS_SCAN"
     assert all(p.stat().st_size > 0 for p in OWNER_OUTPUT), OWNER_OUTPUT
-    assert controller_hits([LOGS, ANSIBLE_LOG, FACT_CACHE, LAB_OUT, *OWNER_OUTPUT]) == []
+    scanned = [LOGS, ANSIBLE_LOG, FACT_CACHE, LAB_OUT, *OWNER_OUTPUT]
+    assert controller_hits(scanned, skip=(LAB.key,)) == []
     found = {h: node_hits(h) for h in NODES}
     record.notes.append(
         f"scanned {len(logs)} run outputs, {ANSIBLE_LOG.stat().st_size // 1024} KiB of log_path, "
