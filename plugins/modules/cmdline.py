@@ -19,12 +19,12 @@ description:
     replaced where it stands (later duplicates are removed, because the kernel
     would let them win).
   - Refuses a file of several lines (the firmware would read only the first),
-    and a line without C(root=) (an emptied or foreign file: building on it
-    would write a line no Pi boots from).
+    and a line without C(root=), an emptied or foreign file that no edit could
+    make bootable.
   - Never sets or removes what decides whether the Pi boots and comes back on
     the network by itself (C(root), C(rootfstype), C(rootflags), C(rootwait),
     C(rootdelay), C(init), C(rdinit), C(nfsroot), C(ip), C(systemd.unit),
-    C(single), C(emergency), C(rescue), C(S), C(1)): naming one in O(present)
+    C(single), C(emergency), C(rescue), C(S), C(1)). Naming one in O(present)
     or O(absent) fails, and the line's own values stay as they are.
 author:
   - pifleet developers
