@@ -6,9 +6,11 @@ that points nowhere loses the fact. Checked here, with no network:
   `#anchor` names a heading of the target (GitHub's slugs) or an HTML id;
 - a role README's variable table names only variables its argument spec has;
 - every `make TARGET` the documentation tells a user to run is a Makefile target;
+- every module's DOCUMENTATION, EXAMPLES and RETURN parse as YAML;
 - the README's test command is `make test` (.ci/run and DESIGN.md rely on it).
 """
 
+import ast
 import re
 import sys
 from collections import Counter
@@ -225,3 +227,26 @@ def test_readme_test_command_is_make_test():
     assert re.search(r"^## Test it\n+```sh\nmake test\n", readme, flags=re.M), (
         "README.md's `## Test it` must open with a sh block whose first line is `make test`"
     )
+
+
+PLUGIN_DOCS = sorted((ROOT / "plugins" / "modules").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", PLUGIN_DOCS, ids=lambda p: p.name)
+def test_module_documentation_is_yaml(path):
+    """DOCUMENTATION, EXAMPLES and RETURN parse (a ': ' in a plain scalar does
+    not, and ansible-doc then renders nothing; tests/collection/check.sh
+    renders them all, this says which block, in a second)."""
+    blocks = {
+        node.targets[0].id: node.value.value
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id in ("DOCUMENTATION", "EXAMPLES", "RETURN")
+    }
+    assert set(blocks) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
+    for name, text in blocks.items():
+        try:
+            yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            pytest.fail(f"{path.name} {name}: {err}")
