@@ -49,6 +49,22 @@ def test_static_file_has_its_content_type(host):
     assert "Raspberry red" in body
 
 
+def test_dotfiles_are_never_served(host):
+    # A .git or .env copied with a site (issue 18) answers 404, on every node.
+    site = f"/srv/pifleet/sites/{SITE}"
+    with host.sudo():
+        host.run_expect([0], f"mkdir -p {site}/.git && echo SECRET=1 > {site}/.env")
+        host.run_expect([0], f"echo ref > {site}/.git/HEAD")
+    try:
+        for path in ("/.env", "/.git/HEAD"):
+            code, _, _, body = curl(host, path)
+            assert code == 404 and "SECRET" not in body, (path, code)
+        assert curl(host, "/style.css")[0] == 200
+    finally:
+        with host.sudo():
+            host.run_expect([0], f"rm -rf {site}/.env {site}/.git")
+
+
 def test_http3_answers_over_udp_with_the_stack_certificate(host):
     # QUIC on 443/udp (caddy_http3), verified against the stack's root only.
     address = host.ansible.get_variables()["ansible_host"]
