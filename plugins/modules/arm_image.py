@@ -210,9 +210,9 @@ build_log:
 import os
 import re
 import tempfile
-import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pifleet.swarm.plugins.module_utils._docker_sdk import docker, require
 from ansible_collections.pifleet.swarm.plugins.module_utils._dockerfile import (
     RecipeError,
     normalize_arch,
@@ -224,17 +224,6 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._recipe_hash import 
     context_entries,
     recipe_hash,
 )
-
-try:
-    import docker
-    from docker.errors import APIError, DockerException, ImageNotFound
-    from docker.utils.build import exclude_paths
-
-    HAS_DOCKER = True
-    DOCKER_IMPORT_ERROR = None
-except ImportError:  # the module says how to install it
-    HAS_DOCKER = False
-    DOCKER_IMPORT_ERROR = traceback.format_exc()
 
 
 def read_dockerignore(context: str) -> list[str]:
@@ -274,7 +263,7 @@ class Builder:
                 base_url=self.params["docker_host"], version="auto", timeout=self.params["timeout"]
             )
             self.client.ping()
-        except DockerException as exc:
+        except docker.errors.DockerException as exc:
             module.fail_json(
                 msg=(
                     f"Cannot reach the Docker Engine at {self.params['docker_host']}: {exc}. "
@@ -299,7 +288,7 @@ class Builder:
         if policy != "always":
             try:
                 return self.client.images.get(ref).id
-            except ImageNotFound:
+            except docker.errors.ImageNotFound:
                 pass
         origin = f" (mapped from {original} for {arch})" if ref != original else ""
         if policy == "never":
@@ -313,7 +302,7 @@ class Builder:
             return ""
         try:
             return self.client.images.pull(ref).id
-        except (APIError, DockerException) as exc:
+        except (docker.errors.APIError, docker.errors.DockerException) as exc:
             self.module.fail_json(
                 msg=f"Dockerfile line {line}: cannot pull base image {ref}{origin}: {exc}"
             )
@@ -322,7 +311,7 @@ class Builder:
     def current(self, ref: str):
         try:
             return self.client.images.get(ref)
-        except ImageNotFound:
+        except docker.errors.ImageNotFound:
             return None
 
     def build(self, context: str, dockerfile_text: str, ref: str, labels: dict) -> None:
@@ -349,7 +338,7 @@ class Builder:
                     log.extend(log_text(chunk))
                     if "error" in chunk:
                         self.fail_build(chunk.get("error", "").strip(), log)
-            except APIError as exc:
+            except docker.errors.APIError as exc:
                 log.append(str(exc))
                 self.fail_build(str(exc.explanation or exc), log)
 
@@ -384,7 +373,9 @@ class Builder:
 
         # The same file list the SDK will send: its own .dockerignore matcher.
         relative_df = os.path.relpath(dockerfile_path, context)
-        files = exclude_paths(context, read_dockerignore(context), dockerfile=relative_df)
+        files = docker.utils.build.exclude_paths(
+            context, read_dockerignore(context), dockerfile=relative_df
+        )
         entries = context_entries(context, files)
         digest = recipe_hash(
             entries=entries,
@@ -449,15 +440,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    if not HAS_DOCKER:
-        module.fail_json(
-            msg=missing_required_lib(
-                "docker (the Docker SDK for Python)",
-                reason="to talk to the Docker Engine; on Debian and Raspberry Pi OS: "
-                "apt install python3-docker",
-            ),
-            exception=DOCKER_IMPORT_ERROR,
-        )
+    require(module)
     module.exit_json(**Builder(module).run())
 
 

@@ -116,20 +116,10 @@ waited:
 
 import json
 import time
-import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pifleet.swarm.plugins.module_utils._docker_sdk import docker, require
 from ansible_collections.pifleet.swarm.plugins.module_utils._stack import status
-
-try:
-    import docker
-    from docker.errors import DockerException
-
-    HAS_DOCKER = True
-    DOCKER_IMPORT_ERROR = None
-except ImportError:  # the module says how to install it
-    HAS_DOCKER = False
-    DOCKER_IMPORT_ERROR = traceback.format_exc()
 
 # Between two reads of the engine while waiting.
 INTERVAL = 2.0
@@ -157,15 +147,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    if not HAS_DOCKER:
-        module.fail_json(
-            msg=missing_required_lib(
-                "docker (the Docker SDK for Python)",
-                reason="to talk to the Docker Engine; on Debian and Raspberry Pi OS: "
-                "apt install python3-docker",
-            ),
-            exception=DOCKER_IMPORT_ERROR,
-        )
+    require(module)
     name, timeout = module.params["name"], max(module.params["timeout"], 0)
     start = time.monotonic()
     try:
@@ -178,7 +160,7 @@ def main() -> None:
             if waited >= timeout:
                 break
             time.sleep(INTERVAL)
-    except DockerException as exc:
+    except docker.errors.DockerException as exc:
         module.fail_json(
             msg=f"Cannot read the stack {name} from the engine at "
             f"{module.params['docker_host']}: {exc} (is this node a Swarm manager?)"
