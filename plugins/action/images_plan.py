@@ -17,6 +17,7 @@ class ActionModule(ActionBase):
             "recipes_dir",
             "archs",
             "held",
+            "placed",
             "shipped",
             "built",
             "refs",
@@ -34,6 +35,7 @@ class ActionModule(ActionBase):
                 "recipes_dir": {"type": "str"},
                 "archs": {"type": "dict"},
                 "held": {"type": "list", "elements": "dict"},
+                "placed": {"type": "list", "elements": "dict"},
                 "shipped": {"type": "list", "elements": "dict"},
                 "built": {"type": "list", "elements": "dict"},
                 "refs": {"type": "list", "elements": "str"},
@@ -41,10 +43,11 @@ class ActionModule(ActionBase):
             },
             required_together=[
                 ("recipes", "build_dir", "recipes_dir"),
-                ("held", "shipped"),
+                ("placed", "shipped"),
                 ("built", "refs"),
             ],
-            required_one_of=[("recipes", "archs", "held", "built")],
+            required_one_of=[("recipes", "archs", "placed", "built")],
+            required_by={"held": ("placed", "shipped")},
         )
         try:
             planned = plan(
@@ -53,6 +56,7 @@ class ActionModule(ActionBase):
                 args["recipes_dir"] or "",
                 archs=args["archs"],
                 held=args["held"],
+                placed=args["placed"],
                 shipped=args["shipped"],
                 built=args["built"],
                 refs=args["refs"],

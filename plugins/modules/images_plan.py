@@ -14,9 +14,10 @@ description:
   - The images role's planner, on the controller. From the recipes (as
     C(images_recipes) takes them) it returns, as far as the options given
     tell, each recipe's directories and reference, one builder per
-    architecture, the files a builder's copy of a recipe holds that the
-    recipe no longer ships, and each build's content-named reference in the
-    fleet's registry.
+    architecture, what to remove from a builder's copy of a recipe (only
+    paths the role placed there itself, as the manifest beside the copy
+    lists them, that the recipe no longer ships) and the manifests to write,
+    and each build's content-named reference in the fleet's registry.
   - Contacts no host.
 author:
   - pifleet developers
@@ -40,14 +41,23 @@ options:
     type: dict
   held:
     description:
-      - M(ansible.builtin.find) results on a builder, looped over RV(recipes)
-        and their C(context_dir) (with O(shipped); RV(stale)).
+      - M(ansible.builtin.find) results on a builder after the copy, looped
+        over RV(recipes) and their C(context_dir) (with O(placed) and
+        O(shipped); RV(stale) and RV(record_last)).
+    type: list
+    elements: dict
+  placed:
+    description:
+      - M(ansible.builtin.slurp) results on a builder, looped over RV(recipes),
+        of the manifest C(<context_dir>.shipped) the role writes beside each
+        copy (a failed read, no manifest yet, means the role placed nothing
+        there); with O(shipped) (RV(record_first)).
     type: list
     elements: dict
   shipped:
     description:
       - M(ansible.builtin.find) results on the controller, looped over
-        RV(recipes) and their C(source_dir) (with O(held)).
+        RV(recipes) and their C(source_dir) (with O(placed)).
     type: list
     elements: dict
   built:
@@ -107,10 +117,25 @@ builders:
   type: dict
   sample: {aarch64: pi1, armv7l: pi4}
 stale:
-  description: Absolute paths on the builder the recipes no longer ship (a removed directory once).
-  returned: when O(held) and O(shipped) are given
+  description:
+    - Absolute paths on the builder that the role placed and the recipes no
+      longer ship (a directory only when all it holds goes too, and then
+      once). A path the manifest does not list is never in it.
+  returned: when O(held) is given
   type: list
   elements: str
+record_first:
+  description:
+    - The manifests (C(path), C(content)) to write before the copy, listing
+      what the role placed and is about to place; only those that change.
+  returned: when O(placed) and O(shipped) are given
+  type: list
+  elements: dict
+record_last:
+  description: The manifests to write once the RV(stale) paths are removed; only those that change.
+  returned: when O(held) is given
+  type: list
+  elements: dict
 builds:
   description:
     - C(ref) and content C(hash) of each build; with O(registry), also its

@@ -6,6 +6,8 @@ what a build is called in the fleet's registry."""
 
 from __future__ import annotations
 
+import base64
+import posixpath
 import re
 import shlex
 from collections.abc import Mapping
@@ -112,37 +114,99 @@ def with_dirs(recipes: list[Mapping], build_dir: str, recipes_dir: str) -> list[
     return out
 
 
-def stale_files(shipped: list[str], held: list[str]) -> list[str]:
-    """Paths under the copy on the node that the recipe no longer ships.
+# Beside each build context (<context_dir>.shipped), the paths the role
+# copied there: it removes only what it shipped itself, so whatever else a
+# directory holds (a user's files, another tool's) is never touched.
+MANIFEST_SUFFIX = ".shipped"
+MANIFEST_HEADER = (
+    "# Written by the pifleet.swarm.images role: the paths it copied into the build\n"
+    "# context beside this file. It removes only these, once a recipe no longer ships them.\n"
+)
 
-    Both lists are relative to their recipe directory; a directory that is
-    still shipped is kept, and nothing inside a removed directory is listed
-    twice (removing the directory removes what is in it).
-    """
-    keep = {p.strip("/") for p in shipped}
+
+def render_manifest(entries) -> str:
+    """The manifest's text: one path per line, relative, directories ending in '/'."""
+    return MANIFEST_HEADER + "".join(f"{entry}\n" for entry in sorted(set(entries)))
+
+
+def read_manifest(text: str, where: str) -> list[str]:
+    """The entries of a manifest; a line that would reach outside its build
+    context (absolute, '..', not plain) fails the plan, naming the file."""
+    entries = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        path = line.rstrip("/")
+        if (
+            not path
+            or path.startswith("/")
+            or posixpath.normpath(path) != path
+            or path.startswith("..")
+        ):
+            raise ValueError(
+                f"{where} lists {line!r}, which is not a path inside its build context"
+            )
+        entries.append(line)
+    return entries
+
+
+def _entries(root: str, found: list[Mapping]) -> list[str]:
+    """find results as paths relative to root, directories ending in '/'."""
+    return [f["path"][len(root) + 1 :] + ("/" if f.get("isdir") else "") for f in found]
+
+
+def copy_plan(held: list[str], placed: list[str], shipped: list[str]) -> list[str]:
+    """What to remove from one build context, relative to it: the paths the
+    role placed (its manifest) that the recipe no longer ships and that are
+    still there. A directory goes only when everything in it goes too;
+    otherwise only its own stale files do. Nothing inside a removed directory
+    is listed twice."""
+    now = {p.rstrip("/") for p in shipped}
+    gone = {p.rstrip("/") for p in placed} - now
+    there = {p.rstrip("/"): p.endswith("/") for p in held}
     out: list[str] = []
-    for path in sorted(p.strip("/") for p in held):
-        if path in keep or any(path.startswith(gone + "/") for gone in out):
+    for path in sorted(p for p in there if p in gone):
+        if any(path.startswith(done + "/") for done in out):
+            continue
+        inside = [p for p in there if p.startswith(path + "/")]
+        if there[path] and not all(p in gone for p in inside):
             continue
         out.append(path)
     return out
 
 
-def stale_in_copies(held: list[Mapping], shipped: list[Mapping]) -> list[str]:
-    """Absolute paths on the builder that the recipes no longer ship.
+def copies(
+    placed: list[Mapping], shipped: list[Mapping], held: list[Mapping] | None = None
+) -> dict:
+    """The builder's side of the recipe copies, from the role's registered
+    loop results (each names its recipe in `item`; a registered result carries
+    no module arguments on ansible-core 2.21): placed (slurp of each manifest;
+    none yet on a first run), shipped (find on the controller) and, once the
+    copy is made, held (find on the builder).
 
-    held and shipped are ansible.builtin.find loop results over the recipes of
-    with_dirs(), on the builder and on the controller; each result's loop item
-    names its roots (a registered result carries no module arguments on
-    ansible-core 2.21).
-    """
-    out = []
-    for copy, source in zip(held, shipped, strict=True):
-        held_root = copy["item"]["context_dir"]
-        shipped_root = source["item"]["source_dir"]
-        relative = [f["path"][len(shipped_root) + 1 :] for f in source.get("files") or []]
-        held_rel = [f["path"][len(held_root) + 1 :] for f in copy.get("files") or []]
-        out += [f"{held_root}/{p}" for p in stale_files(relative, held_rel)]
+    record_first: the manifests to write before copying (what the role had
+    placed plus what it is about to place, so an interrupted run still knows
+    its files). With held, also stale: absolute paths to remove, and
+    record_last: the manifests to write once they are gone. Only manifests
+    whose text changes are listed."""
+    out: dict[str, list] = {"record_first": []}
+    if held is not None:
+        out |= {"stale": [], "record_last": []}
+    for index, (before, source) in enumerate(zip(placed, shipped, strict=True)):
+        root = before["item"]["context_dir"]
+        manifest = root + MANIFEST_SUFFIX
+        previous = base64.b64decode(before["content"]).decode() if "content" in before else None
+        had = read_manifest(previous, manifest) if previous is not None else []
+        now = _entries(source["item"]["source_dir"], source.get("files") or [])
+        first, last = render_manifest(had + now), render_manifest(now)
+        if first != previous:
+            out["record_first"].append({"path": manifest, "content": first})
+        if held is None:
+            continue
+        there = _entries(root, held[index].get("files") or [])
+        out["stale"] += [f"{root}/{p}" for p in copy_plan(there, had, now)]
+        if last != first:
+            out["record_last"].append({"path": manifest, "content": last})
     return out
 
 
@@ -237,6 +301,7 @@ def plan(
     *,
     archs: Mapping[str, str] | None = None,
     held: list[Mapping] | None = None,
+    placed: list[Mapping] | None = None,
     shipped: list[Mapping] | None = None,
     built: list[Mapping] | None = None,
     refs: list[str] | None = None,
@@ -244,7 +309,7 @@ def plan(
 ) -> dict:
     """What the images role does, as far as the inputs given tell: with the
     recipes, their directories and refs; with archs (host -> architecture),
-    the builders; with held and shipped (find results), the stale files; with
+    the builders; with held, placed and shipped, the copies (see copies()); with
     built (a builder's arm_image results) and the refs (in the same, recipe,
     order), the builds, named in the registry when it is given."""
     out: dict = {}
@@ -252,8 +317,8 @@ def plan(
         out["recipes"] = with_dirs(recipes, build_dir, recipes_dir)
     if archs is not None:
         out["builders"] = builders(archs)
-    if held is not None and shipped is not None:
-        out["stale"] = stale_in_copies(held, shipped)
+    if placed is not None and shipped is not None:
+        out.update(copies(placed, shipped, held))
     if built is not None and refs is not None:
         builds = wanted(refs, built)
         out["builds"] = registry_refs(builds, registry) if registry else builds

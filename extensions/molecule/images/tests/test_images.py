@@ -81,6 +81,22 @@ def test_recipes_only_on_the_builder(host):
     assert host.file("/var/lib/pifleet/recipes/pifleet_caddy/Dockerfile").exists == on_builder
 
 
+def test_the_builder_removed_only_what_the_role_had_placed(host):
+    """prepare.yml left pi1's caddy context as an earlier recipe (its manifest
+    listing old.txt and retired/old.conf) and the node's owner (two notes) left it."""
+    if host.backend.get_hostname() != "pi1":
+        pytest.skip("the builder's copy")
+    context = "/var/lib/pifleet/recipes/pifleet_caddy"
+    with host.sudo():
+        assert not host.file(f"{context}/old.txt").exists
+        assert not host.file(f"{context}/retired/old.conf").exists
+        # Not the role's: kept, and so is the directory that holds one.
+        assert host.file(f"{context}/owners-note.txt").exists
+        assert host.file(f"{context}/retired/owners.conf").exists
+        manifest = host.file(f"{context}.shipped").content_string
+    assert [line for line in manifest.splitlines() if not line.startswith("#")] == ["Dockerfile"]
+
+
 # The module's own cases, on the builder (it holds the base image).
 
 
