@@ -11,6 +11,29 @@ UPDATING = ("updating", "rollback_started")
 ROLLED_BACK = ("rollback_completed", "rollback_paused", "paused")
 
 
+def rollout_seconds(raw_services: list[dict]) -> float:
+    """How long the updates under way are paced to take, from each updating
+    service's own update (or rollback) config: its tasks in batches of
+    Parallelism, each batch followed by Delay and watched for Monitor.
+
+    A wait on a stack must allow for it: a slow pace chosen on purpose (a long
+    monitor on a big fleet) is not a stack that fails to converge.
+    """
+    total = 0.0
+    for s in raw_services:
+        state = (s.get("UpdateStatus") or {}).get("State")
+        if state not in UPDATING:
+            continue
+        spec = s.get("Spec") or {}
+        config = spec.get("RollbackConfig" if state == "rollback_started" else "UpdateConfig") or {}
+        tasks = int((s.get("ServiceStatus") or {}).get("DesiredTasks") or 0)
+        # Parallelism 0 updates every task at once: one batch.
+        batches = -(-tasks // config["Parallelism"]) if config.get("Parallelism") else 1
+        pace_ns = int(config.get("Delay") or 0) + int(config.get("Monitor") or 0)
+        total += batches * pace_ns / 1e9
+    return total
+
+
 def services_of(raw_services: list[dict]) -> list[dict]:
     """{id, name, desired, update_state} per `GET /services?status=true` entry.
 
@@ -49,7 +72,8 @@ def running_on_ready(service_id: str, tasks: list[dict], ready: set[str]) -> int
 
 
 def status(raw_nodes: list[dict], raw_services: list[dict], raw_tasks: list[dict]) -> dict:
-    """services (with running counts), shortfall, updating and rolled_back."""
+    """services (with running counts), shortfall, updating, rolled_back and
+    rollout_seconds."""
     ready = {n.get("ID") for n in raw_nodes if (n.get("Status") or {}).get("State") == "ready"}
     services = [
         {**s, "running": running_on_ready(s["id"], raw_tasks, ready)}
@@ -67,4 +91,5 @@ def status(raw_nodes: list[dict], raw_services: list[dict], raw_tasks: list[dict
         "shortfall": shortfall,
         "updating": [s["name"] for s in services if s["update_state"] in UPDATING],
         "rolled_back": [s["name"] for s in services if s["update_state"] in ROLLED_BACK],
+        "rollout_seconds": rollout_seconds(raw_services),
     }

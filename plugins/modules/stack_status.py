@@ -18,10 +18,14 @@ description:
   - A task on a node that went Down stays C(running) in the Swarm's books
     until the node comes back; such tasks are not counted, so a lost node
     neither makes a stack look over-full nor hides a missing task.
-  - Waits, up to O(timeout) seconds, until every service runs whole and no
-    update is under way, asking the engine every 2 seconds in one Python
-    process (one connection to the node, however long it waits). Fails,
-    naming the services that fall short, when that does not happen in time.
+  - Waits until every service runs whole and no update is under way, asking
+    the engine every 2 seconds in one Python process (one connection to the
+    node, however long it waits). Fails, naming the services that fall short,
+    when that does not happen in time.
+  - In time means O(timeout) seconds plus what the updates under way are paced
+    to take, read from each updating service (its tasks in batches of its
+    update parallelism, each batch followed by its delay and monitor), so a
+    slow pace chosen on purpose is not taken for a stack that fails.
 author:
   - pifleet developers
 options:
@@ -30,7 +34,9 @@ options:
     type: str
     required: true
   timeout:
-    description: Seconds to wait; V(0) reads once and fails if the stack is not whole.
+    description:
+      - Seconds to wait beyond the pace of the updates under way; V(0) with no update under way
+        reads once and fails if the stack is not whole.
     type: int
     default: 180
   docker_host:
@@ -108,6 +114,10 @@ rolled_back:
   returned: always
   type: list
   elements: str
+rollout_seconds:
+  description: Seconds the updates under way at the last read are paced to take (0 when none is).
+  returned: always
+  type: float
 waited:
   description: Seconds waited.
   returned: always
@@ -150,6 +160,8 @@ def main() -> None:
     require(module)
     name, timeout = module.params["name"], max(module.params["timeout"], 0)
     start = time.monotonic()
+    # The longest pace seen: an update that ends early does not shorten it.
+    paced = 0.0
     try:
         api = docker.APIClient(base_url=module.params["docker_host"], version="auto")
         while True:
@@ -157,7 +169,8 @@ def main() -> None:
             waited = round(time.monotonic() - start, 1)
             if not now["shortfall"] and not now["updating"]:
                 module.exit_json(changed=False, waited=waited, **now)
-            if waited >= timeout:
+            paced = max(paced, now["rollout_seconds"])
+            if waited >= timeout + paced:
                 break
             time.sleep(INTERVAL)
     except docker.errors.DockerException as exc:

@@ -52,12 +52,14 @@ def tls_mode(name: str, wanted: str = "auto") -> str:
     return "acme"
 
 
-# How long Docker's healthcheck options may be: Go durations.
+# How long Docker's healthcheck and update options may be: Go durations.
 _DURATION = re.compile(r"([0-9]+(ns|us|ms|s|m|h))+")
 _DURATIONS = (
     "caddy_healthcheck_interval",
     "caddy_healthcheck_timeout",
     "caddy_healthcheck_start_period",
+    "caddy_update_delay",
+    "caddy_update_monitor",
 )
 
 

@@ -333,6 +333,8 @@ BAD = [
         FLEET,
         "caddy_healthcheck_start_period must be",
     ),
+    ("caddy", {"caddy_update_monitor": "20"}, FLEET, "caddy_update_monitor must be a Docker"),
+    ("caddy", {"caddy_update_delay": "5s; rm"}, FLEET, "caddy_update_delay must be a Docker"),
     ("caddy", {"caddy_publish_mode": "nat"}, FLEET, "caddy_publish_mode"),
     # Values that become paths, Docker names or Caddyfile / stack scalars (issue 18).
     ("caddy", {"caddy_stack": "../../.."}, FLEET, "caddy_stack must be a Docker stack name"),

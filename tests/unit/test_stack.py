@@ -83,3 +83,53 @@ def test_updates_under_way_and_rolled_back():
     assert now["updating"] == ["web_caddy"] and now["rolled_back"] == ["web_php"]
     done = status(NODES, [service(CADDY, "web_caddy", 3, "completed"), SERVICES[1]], WHOLE)
     assert done["updating"] == [] and done["rolled_back"] == []
+
+
+SECOND = 10**9
+
+
+def paced(sid, name, desired, state, *, parallelism=1, delay=5, monitor=20, rollback=None):
+    out = service(sid, name, desired, state)
+    out["Spec"]["UpdateConfig"] = {
+        "Parallelism": parallelism,
+        "Delay": delay * SECOND,
+        "Monitor": monitor * SECOND,
+    }
+    if rollback:
+        out["Spec"]["RollbackConfig"] = rollback
+    return out
+
+
+def test_a_rolling_update_is_owed_its_pace():
+    # 4 Caddy tasks one at a time, each followed by 5 s and watched for 20 s:
+    # 100 s; 2 PHP tasks two at a time: one batch of 25 s.
+    services = [
+        paced(CADDY, "web_caddy", 4, "updating"),
+        paced(PHP, "web_php", 2, "updating", parallelism=2),
+    ]
+    assert status(NODES, services, WHOLE)["rollout_seconds"] == 125.0
+
+
+def test_only_updates_under_way_are_owed_time():
+    services = [
+        paced(CADDY, "web_caddy", 4, "completed"),
+        paced(PHP, "web_php", 2, "rollback_completed"),
+        service("s3" + "0" * 23, "web_other", 3),
+    ]
+    assert status(NODES, services, WHOLE)["rollout_seconds"] == 0.0
+
+
+def test_a_rollback_is_paced_by_its_own_config():
+    # Parallelism 0 rolls every task back at once: one batch, no delay or monitor set.
+    services = [paced(CADDY, "web_caddy", 4, "rollback_started", rollback={"Parallelism": 0})]
+    assert status(NODES, services, WHOLE)["rollout_seconds"] == 0.0
+    services = [
+        paced(
+            CADDY,
+            "web_caddy",
+            3,
+            "rollback_started",
+            rollback={"Parallelism": 1, "Delay": 2 * SECOND},
+        )
+    ]
+    assert status(NODES, services, WHOLE)["rollout_seconds"] == 6.0

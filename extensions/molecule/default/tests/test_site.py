@@ -101,6 +101,11 @@ def test_services_converged(host, service):
         out = host.check_output(f"docker service ls --filter name={service} --format {fmt}")
     running, _, wanted = out.partition("/")
     assert running == wanted.split()[0] and int(running) > 0
+    # The pace molecule.yml sets (caddy_update_delay, caddy_update_monitor).
+    with host.sudo():
+        update = json.loads(host.check_output(f"docker service inspect {service}"))[0]
+    pace = update["Spec"]["UpdateConfig"]
+    assert (pace["Delay"], pace["Monitor"]) == (10**9, 5 * 10**9), pace
 
 
 def test_admin_api_is_not_published(host):
