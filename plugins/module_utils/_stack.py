@@ -11,31 +11,29 @@ UPDATING = ("updating", "rollback_started")
 ROLLED_BACK = ("rollback_completed", "rollback_paused", "paused")
 
 
-def rollout_seconds(raw_services: list[dict]) -> float:
-    """How long the updates under way are paced to take, from each updating
-    service's own update (or rollback) config: its tasks in batches of
-    Parallelism, each batch followed by Delay and watched for Monitor.
+def rollout_seconds(service: dict) -> float:
+    """How long a service's update under way is paced to take, from its own
+    update (or rollback) config: its tasks in batches of Parallelism, each
+    batch followed by Delay and watched for Monitor; 0 when none is under way.
 
     A wait on a stack must allow for it: a slow pace chosen on purpose (a long
     monitor on a big fleet) is not a stack that fails to converge.
     """
-    total = 0.0
-    for s in raw_services:
-        state = (s.get("UpdateStatus") or {}).get("State")
-        if state not in UPDATING:
-            continue
-        spec = s.get("Spec") or {}
-        config = spec.get("RollbackConfig" if state == "rollback_started" else "UpdateConfig") or {}
-        tasks = int((s.get("ServiceStatus") or {}).get("DesiredTasks") or 0)
-        # Parallelism 0 updates every task at once: one batch.
-        batches = -(-tasks // config["Parallelism"]) if config.get("Parallelism") else 1
-        pace_ns = int(config.get("Delay") or 0) + int(config.get("Monitor") or 0)
-        total += batches * pace_ns / 1e9
-    return total
+    state = (service.get("UpdateStatus") or {}).get("State")
+    if state not in UPDATING:
+        return 0.0
+    spec = service.get("Spec") or {}
+    config = spec.get("RollbackConfig" if state == "rollback_started" else "UpdateConfig") or {}
+    tasks = int((service.get("ServiceStatus") or {}).get("DesiredTasks") or 0)
+    # Parallelism 0 updates every task at once: one batch.
+    batches = -(-tasks // config["Parallelism"]) if config.get("Parallelism") else 1
+    pace_ns = int(config.get("Delay") or 0) + int(config.get("Monitor") or 0)
+    return batches * pace_ns / 1e9
 
 
 def services_of(raw_services: list[dict]) -> list[dict]:
-    """{id, name, desired, update_state} per `GET /services?status=true` entry.
+    """{id, name, desired, update_state, rollout_seconds} per
+    `GET /services?status=true` entry.
 
     The wanted count is the daemon's own ServiceStatus.DesiredTasks: for a
     global service it leaves out nodes that are down, drained or excluded by a
@@ -49,6 +47,7 @@ def services_of(raw_services: list[dict]) -> list[dict]:
                 "name": (s.get("Spec") or {}).get("Name", ""),
                 "desired": int((s.get("ServiceStatus") or {}).get("DesiredTasks") or 0),
                 "update_state": (s.get("UpdateStatus") or {}).get("State") or "none",
+                "rollout_seconds": rollout_seconds(s),
             }
         )
     return sorted(out, key=lambda s: s["name"])
@@ -91,5 +90,5 @@ def status(raw_nodes: list[dict], raw_services: list[dict], raw_tasks: list[dict
         "shortfall": shortfall,
         "updating": [s["name"] for s in services if s["update_state"] in UPDATING],
         "rolled_back": [s["name"] for s in services if s["update_state"] in ROLLED_BACK],
-        "rollout_seconds": rollout_seconds(raw_services),
+        "rollout_seconds": sum(s["rollout_seconds"] for s in services),
     }

@@ -99,6 +99,9 @@ services:
     update_state:
       description: The state of its last update (C(none) when it was never updated).
       type: str
+    rollout_seconds:
+      description: Seconds its update under way is paced to take (0 when none is).
+      type: float
 shortfall:
   description: What keeps the stack from running whole, a line per service; empty when whole.
   returned: always
