@@ -26,6 +26,7 @@ from conftest import (
     MANAGERS,
     NODES,
     OWNER_OUTPUT,
+    SERVICES,
     Result,
     assert_unchanged,
     container,
@@ -90,7 +91,8 @@ def pid1_start(host: str) -> str:
     1,
     "worker recreated blank",
     fault="pi4 destroyed and started again blank (`lab.sh recreate pi4`: new disk, no engine)",
-    survives="the next site.yml run re-joins it; every service back at full replicas",
+    survives="the next site.yml run re-joins it, and ends only once pi4 serves HTTPS; no task "
+    "was ever sent to pi4 before its site files were there; every service back at full replicas",
 )
 def test_drill_1_blank_worker_rejoins(record):
     old = swarm_nodes()["pi4"]["id"]
@@ -101,6 +103,14 @@ def test_drill_1_blank_worker_rejoins(record):
     nodes = swarm_nodes()
     assert sorted(nodes) == sorted(NODES), f"stale or missing entries: {sorted(nodes)}"
     assert nodes["pi4"]["id"] != old and nodes["pi4"]["role"] == "worker"
+    # At the end of the run, not a while after it (issue 18 item 4: a run
+    # once ended while the new node's tasks were rejected).
+    assert site_answers("pi4"), "site.yml ended before pi4 served the site"
+    fmt = "{{.Name}} {{.CurrentState}} {{.Error}}"
+    history = node_exec(
+        "pi1", "docker", "service", "ps", "--filter", "node=pi4", "--format", fmt, *SERVICES
+    )
+    assert "Rejected" not in history.stdout, history.stdout
     wait_fleet_whole(120)
     record.notes.append(
         f"site.yml on the blank pi4: {result.seconds:.0f} s, changed "

@@ -106,6 +106,14 @@ def test_services_converged(host, service):
         update = json.loads(host.check_output(f"docker service inspect {service}"))[0]
     pace = update["Spec"]["UpdateConfig"]
     assert (pace["Delay"], pace["Monitor"]) == (10**9, 5 * 10**9), pace
+    # Placed only on nodes labelled as holding the site files (issue 18 item
+    # 4), and every node is.
+    placement = update["Spec"]["TaskTemplate"]["Placement"]["Constraints"]
+    assert "node.labels.pifleet.caddy-sites.web == true" in placement, placement
+    with host.sudo():
+        fmt = "'{{ index .Spec.Labels \"pifleet.caddy-sites.web\" }}'"
+        labels = host.check_output(f"docker node inspect --format {fmt} pi1 pi2 pi3 pi4")
+    assert labels.split() == ["true"] * 4, labels
 
 
 def test_admin_api_is_not_published(host):
