@@ -7,11 +7,16 @@ what a build is called in the fleet's registry."""
 from __future__ import annotations
 
 import base64
-import posixpath
 import re
 import shlex
 from collections.abc import Mapping
 
+from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import (
+    MANIFEST_SUFFIX,
+    copy_plan,
+    read_manifest,
+    render_manifest,
+)
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._paths import dir_problem
 
 # Docker's reference grammar, reduced to what a local image name needs:
@@ -115,64 +120,16 @@ def with_dirs(recipes: list[Mapping], build_dir: str, recipes_dir: str) -> list[
 
 
 # Beside each build context (<context_dir>.shipped), the paths the role
-# copied there: it removes only what it shipped itself, so whatever else a
-# directory holds (a user's files, another tool's) is never touched.
-MANIFEST_SUFFIX = ".shipped"
+# copied there: it removes only what it shipped itself (see _shipped.py).
 MANIFEST_HEADER = (
     "# Written by the pifleet.swarm.images role: the paths it copied into the build\n"
     "# context beside this file. It removes only these, once a recipe no longer ships them.\n"
 )
 
 
-def render_manifest(entries) -> str:
-    """The manifest's text: one path per line, relative, directories ending in '/'."""
-    return MANIFEST_HEADER + "".join(f"{entry}\n" for entry in sorted(set(entries)))
-
-
-def read_manifest(text: str, where: str) -> list[str]:
-    """The entries of a manifest; a line that would reach outside its build
-    context (absolute, '..', not plain) fails the plan, naming the file."""
-    entries = []
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        path = line.rstrip("/")
-        if (
-            not path
-            or path.startswith("/")
-            or posixpath.normpath(path) != path
-            or path.startswith("..")
-        ):
-            raise ValueError(
-                f"{where} lists {line!r}, which is not a path inside its build context"
-            )
-        entries.append(line)
-    return entries
-
-
 def _entries(root: str, found: list[Mapping]) -> list[str]:
     """find results as paths relative to root, directories ending in '/'."""
     return [f["path"][len(root) + 1 :] + ("/" if f.get("isdir") else "") for f in found]
-
-
-def copy_plan(held: list[str], placed: list[str], shipped: list[str]) -> list[str]:
-    """What to remove from one build context, relative to it: the paths the
-    role placed (its manifest) that the recipe no longer ships and that are
-    still there. A directory goes only when everything in it goes too;
-    otherwise only its own stale files do. Nothing inside a removed directory
-    is listed twice."""
-    now = {p.rstrip("/") for p in shipped}
-    gone = {p.rstrip("/") for p in placed} - now
-    there = {p.rstrip("/"): p.endswith("/") for p in held}
-    out: list[str] = []
-    for path in sorted(p for p in there if p in gone):
-        if any(path.startswith(done + "/") for done in out):
-            continue
-        inside = [p for p in there if p.startswith(path + "/")]
-        if there[path] and not all(p in gone for p in inside):
-            continue
-        out.append(path)
-    return out
 
 
 def copies(
@@ -198,7 +155,8 @@ def copies(
         previous = base64.b64decode(before["content"]).decode() if "content" in before else None
         had = read_manifest(previous, manifest) if previous is not None else []
         now = _entries(source["item"]["source_dir"], source.get("files") or [])
-        first, last = render_manifest(had + now), render_manifest(now)
+        first = render_manifest(had + now, MANIFEST_HEADER)
+        last = render_manifest(now, MANIFEST_HEADER)
         if first != previous:
             out["record_first"].append({"path": manifest, "content": first})
         if held is None:

@@ -4,54 +4,24 @@ test_inputs.py; streaming over SSH: test_image_stream.py)."""
 import base64
 
 import pytest
+from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import render_manifest
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
     MANIFEST_HEADER,
     builders,
-    copy_plan,
     plan,
-    read_manifest,
     registry_refs,
-    render_manifest,
     wanted,
     with_dirs,
 )
 
 
+def images_manifest(entries: list[str]) -> str:
+    return render_manifest(entries, MANIFEST_HEADER)
+
+
 def test_one_builder_per_arch_first_by_name():
     plan = builders({"pi3": "aarch64", "pi1": "x86_64", "pi2": "aarch64", "pi4": "armv7l"})
     assert plan == {"x86_64": "pi1", "aarch64": "pi2", "armv7l": "pi4"}
-
-
-def test_only_what_the_role_placed_and_no_longer_ships_is_removed():
-    placed = ["Dockerfile", "conf/", "conf/a.conf", "conf/old.conf", "gone/", "gone/x", "old.txt"]
-    shipped = ["Dockerfile", "conf/", "conf/a.conf"]
-    # What the builder holds: also files the role never placed (a user's,
-    # another tool's), in a directory of its own and in one the role placed.
-    held = [*placed, "notes.txt", "theirs/", "theirs/data", "gone/mine"]
-    assert copy_plan(held, placed, shipped) == ["conf/old.conf", "gone/x", "old.txt"]
-    # gone/ goes whole once nothing else is in it; its file is not listed twice.
-    assert copy_plan(placed, placed, shipped) == ["conf/old.conf", "gone", "old.txt"]
-    # Placed, no longer shipped, already gone: nothing to do.
-    assert copy_plan(["Dockerfile"], placed, shipped) == []
-
-
-def test_without_a_manifest_nothing_is_removed():
-    # A build context at /var/lib/docker (refused by the inputs' rules, but the
-    # planner itself never reaches past what the role placed).
-    held = ["containers/", "containers/x.json", "swarm/", "overlay2/", "Dockerfile"]
-    assert copy_plan(held, [], ["Dockerfile"]) == []
-
-
-@pytest.mark.parametrize("line", ["/etc/passwd", "../x", "a/../../b", "./a", "a//b", "..", "/"])
-def test_a_manifest_that_reaches_outside_is_refused(line):
-    with pytest.raises(ValueError, match="not a path inside its build context"):
-        read_manifest(f"{MANIFEST_HEADER}Dockerfile\n{line}\n", "/srv/b/x.shipped")
-
-
-def test_manifest_round_trip():
-    text = render_manifest(["b", "a/", "a/c", "b"])
-    assert text == MANIFEST_HEADER + "a/\na/c\nb\n"
-    assert read_manifest(text, "m") == ["a/", "a/c", "b"]
 
 
 def test_recipe_dirs_from_src_or_the_shipped_recipe():
@@ -85,22 +55,22 @@ def test_copies_from_registered_results():
     )
     # Recorded before the copy; nothing to remove (the role placed nothing yet).
     assert first_run == {
-        "record_first": [{"path": f"{root}.shipped", "content": render_manifest(["Dockerfile"])}]
+        "record_first": [{"path": f"{root}.shipped", "content": images_manifest(["Dockerfile"])}]
     }
     after_copy = plan(placed=[{"item": item, "failed": False}], shipped=shipped, held=held)
     assert after_copy["stale"] == [] and after_copy["record_last"] == []
 
     # A later run: the manifest lists "old", the recipe no longer ships it.
-    placed = [{"item": item, **_manifest(render_manifest(["Dockerfile", "old"]))}]
+    placed = [{"item": item, **_manifest(images_manifest(["Dockerfile", "old"]))}]
     later = plan(placed=placed, shipped=shipped, held=held)
     assert later["record_first"] == []  # the manifest already covers the copy
     assert later["stale"] == [f"{root}/old"]
     assert later["record_last"] == [
-        {"path": f"{root}.shipped", "content": render_manifest(["Dockerfile"])}
+        {"path": f"{root}.shipped", "content": images_manifest(["Dockerfile"])}
     ]
 
     # Steady state: no manifest to write, nothing to remove.
-    placed = [{"item": item, **_manifest(render_manifest(["Dockerfile"]))}]
+    placed = [{"item": item, **_manifest(images_manifest(["Dockerfile"]))}]
     steady = plan(
         placed=placed, shipped=shipped, held=[{"item": item, "files": held[0]["files"][:1]}]
     )
@@ -109,12 +79,12 @@ def test_copies_from_registered_results():
 
 def test_a_new_file_is_recorded_before_it_is_copied():
     (item,) = with_dirs([{"name": "a", "src": "/r/a"}], "/srv/b", "/rec")
-    placed = [{"item": item, **_manifest(render_manifest(["Dockerfile"]))}]
+    placed = [{"item": item, **_manifest(images_manifest(["Dockerfile"]))}]
     shipped = [
         {"item": item, "files": [{"path": "/r/a/Dockerfile"}, {"path": "/r/a/new", "isdir": True}]}
     ]
     out = plan(placed=placed, shipped=shipped)
-    assert out["record_first"][0]["content"] == render_manifest(["Dockerfile", "new/"])
+    assert out["record_first"][0]["content"] == images_manifest(["Dockerfile", "new/"])
 
 
 def test_wanted_pairs_refs_with_hashes():

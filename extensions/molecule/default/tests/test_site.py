@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 import testinfra
 import testinfra.utils.ansible_runner
 
-from tests.support.ansible import playbook
+from tests.support.ansible import adhoc, playbook
 
 SITE = "demo.pifleet.lan"
 # caddy_root_ca_dest in molecule.yml: the lab's own directory.
@@ -140,15 +141,14 @@ def converge(host, extra):
     return playbook(CONVERGE, "-e", json.dumps(extra), inventory=inventory, timeout=None)
 
 
-def addresses(host):
+def nodes(host):
     inventory = host.backend.ansible_inventory
     names = testinfra.utils.ansible_runner.AnsibleRunner(inventory).get_hosts("all")
-    return [
-        testinfra.get_host(f"ansible://{n}", ansible_inventory=inventory).ansible.get_variables()[
-            "ansible_host"
-        ]
-        for n in names
-    ]
+    return [testinfra.get_host(f"ansible://{n}", ansible_inventory=inventory) for n in names]
+
+
+def addresses(host):
+    return [node.ansible.get_variables()["ansible_host"] for node in nodes(host)]
 
 
 def get(address, name, path="/"):
@@ -194,7 +194,21 @@ def test_broken_config_is_rejected_and_the_site_keeps_serving(manager):
         assert get(address, SITE)[0] == 200
 
 
-def test_site_change_rolls_out_without_failed_requests(manager):
+@pytest.fixture
+def hurried_site(tmp_path):
+    """The demo site as a hurried user keeps a second one: a git checkout with
+    a secret beside it, and a link to a file of its own (issue 18 item 15)."""
+    src = tmp_path / "two"
+    demo = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "roles/caddy/files/demo")
+    shutil.copytree(demo, src)
+    (src / ".env").write_text("DB_PASSWORD=two-site-secret\n")
+    (src / ".git").mkdir()
+    (src / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (src / "alias.css").symlink_to("style.css")
+    return src
+
+
+def test_site_change_rolls_out_without_failed_requests(manager, hurried_site):
     """Add a site under light load: host-mode ports restart one node's Caddy at a
     time (stop-first), so the client does what browsers do with several
     addresses for a name: on a refused or reset connection it tries the next
@@ -223,7 +237,8 @@ def test_site_change_rolls_out_without_failed_requests(manager):
     worker = threading.Thread(target=load)
     worker.start()
     try:
-        run = converge(manager, {"caddy_sites": [DEMO, {"name": "two.pifleet.lan", "src": "demo"}]})
+        two = {"name": "two.pifleet.lan", "src": str(hurried_site)}
+        run = converge(manager, {"caddy_sites": [DEMO, two]})
     finally:
         stop.set()
         worker.join()
@@ -233,5 +248,35 @@ def test_site_change_rolls_out_without_failed_requests(manager):
     assert outcomes["ok"] > 0, outcomes
     for address in nodes:
         assert get(address, "two.pifleet.lan", "/style.css")[0] == 200
+        assert get(address, "two.pifleet.lan", "/alias.css")[0] == 200
+    site_files_stay_the_sources(manager, hurried_site)
     # Back to the scenario's sites for whatever runs next.
     assert converge(manager, {}).rc == 0
+
+
+def site_files_stay_the_sources(manager, src):
+    """What the role copied for the second site: its files, the file its link
+    points to, never its dot entries; and a file removed from src leaves
+    every node on the next copy (through the same action and SSH)."""
+    dest = "/srv/pifleet/sites/two.pifleet.lan"
+    for node in nodes(manager):
+        with node.sudo():
+            assert not node.file(f"{dest}/.env").exists, node.backend.get_hostname()
+            assert not node.file(f"{dest}/.git").exists
+            alias = node.file(f"{dest}/alias.css")
+            assert alias.is_file and not alias.is_symlink
+            assert alias.content_string == (src / "style.css").read_text()
+    (src / "alias.css").unlink()
+    copy = json.dumps({"src": str(src), "dest": dest})
+    args = ["-b", "-m", "pifleet.swarm.copy_tree", "-a", copy]
+    inventory = manager.backend.ansible_inventory
+    removed = adhoc("all", *args, inventory=inventory)
+    assert removed.rc == 0, removed.output[-3000:]
+    assert removed.output.count("CHANGED") == len(nodes(manager)), removed.output
+    assert "two-site-secret" not in removed.output
+    for node in nodes(manager):
+        with node.sudo():
+            assert not node.file(f"{dest}/alias.css").exists, node.backend.get_hostname()
+            assert "alias.css" not in node.file(f"{dest}.shipped").content_string
+    again = adhoc("all", *args, inventory=inventory)
+    assert again.rc == 0 and "CHANGED" not in again.output, again.output
