@@ -83,6 +83,65 @@ def validate_networks(networks: list[dict]) -> list[str]:
     return errors
 
 
+def network_removals(previews: list[dict]) -> list[str]:
+    """Names of the swarm_networks Docker would remove this run: to change an
+    overlay's driver options, subnet or attachable flag it removes the network
+    and creates it again, and state=absent removes it. `previews` are the
+    docker_network results of the same tasks in check mode."""
+    return [
+        r["item"]["name"]
+        for r in previews
+        if any(str(a).startswith("Removed network") for a in r.get("actions") or [])
+    ]
+
+
+def network_problems(previews: list[dict], networks: list[dict], services: list[dict]) -> list[str]:
+    """Why the networks Docker would remove must stay: services (on any node)
+    or containers (on the manager that runs the role) use them.
+
+    previews: docker_network results in check mode; networks:
+    docker_network_info results of the networks removed; services:
+    docker_swarm_info's verbose services. Docker itself refuses to remove a
+    network a service uses, but docker_network force-disconnects the
+    manager's containers first, and a half-done change is worse than none.
+    """
+    by_name = {r["item"]["name"]: r for r in previews}
+    problems = []
+    for info in networks:
+        net = info.get("network") or {}
+        name, net_id = info["item"], net.get("Id", "")
+        users = sorted(
+            s["Spec"]["Name"]
+            for s in services
+            if any(
+                n.get("Target") in (net_id, name)
+                for n in ((s.get("Spec") or {}).get("TaskTemplate") or {}).get("Networks") or []
+            )
+        )
+        # The manager's own endpoints are not users of their own: the load
+        # balancer's ("lb-<network>") and the tasks of the services above.
+        users += sorted(
+            f"container {c['Name']}"
+            for key, c in (net.get("Containers") or {}).items()
+            if not key.startswith("lb-") and not c["Name"].startswith(tuple(u + "." for u in users))
+        )
+        if not net or not users:
+            continue
+        preview = by_name.get(name) or {}
+        if (preview.get("item") or {}).get("state", "present") == "absent":
+            what = "removed (state: absent)"
+        else:
+            changes = (preview.get("diff") or {}).get("differences") or ["its settings"]
+            what = f"removed and created again, the only way Docker changes {', '.join(changes)}"
+        problems.append(
+            f"swarm_networks: {name} would be {what}, and {', '.join(users)} use it; nothing "
+            f"was changed. Take them off it first (docker service update --network-rm {name} "
+            f"SERVICE, docker network disconnect {name} CONTAINER), or give the new settings "
+            "a network of a new name"
+        )
+    return problems
+
+
 def validate_groups(managers: list[str], workers: list[str], mgr_group: str, wrk_group: str):
     """Inventory shape errors, each naming the problem."""
     errors = []

@@ -3,11 +3,18 @@
 import json
 
 import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.pifleet.swarm.plugins.filter.swarm import (
+    swarm_network_problems,
+    swarm_network_removals,
+)
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._swarm import (
     MANAGED_LABEL,
     bootstrap,
     host_state,
     label_plan,
+    network_problems,
+    network_removals,
     node_summary,
     plan,
     plan_line,
@@ -639,3 +646,69 @@ def test_the_swarm_plan_action_refuses_a_plan_that_would_break_the_swarm(tmp_pat
     )
     assert result.rc != 0
     assert "pi2 belongs to a different Swarm (cluster id other" in result.output, result.output
+
+
+# Overlay networks Docker would remove (issue 18 item 9): docker_network
+# results in check mode, docker_network_info results, verbose services.
+def preview(name, *actions, state="present", differences=()):
+    item = {"name": name, "state": state}
+    return {"item": item, "actions": list(actions), "diff": {"differences": list(differences)}}
+
+
+RECREATE = ("Removed network lab-overlay", "Created network lab-overlay with driver overlay")
+SERVICE = {"Spec": {"Name": "web_php", "TaskTemplate": {"Networks": [{"Target": "n1"}]}}}
+OTHER = {"Spec": {"Name": "other", "TaskTemplate": {"Networks": [{"Target": "n9"}]}}}
+
+
+def net_info(name, net_id="n1", containers=None):
+    network = {"Id": net_id, "Name": name, "Containers": containers or {}}
+    return {"item": name, "exists": True, "network": network}
+
+
+def test_only_networks_docker_would_remove_are_looked_at():
+    previews = [
+        preview("lab-overlay", *RECREATE, differences=["driver_options.encrypted"]),
+        preview("lab-new", "Created network lab-new with driver overlay"),
+        preview("lab-kept"),
+        preview("lab-old", "Removed network lab-old", state="absent"),
+    ]
+    assert network_removals(previews) == ["lab-overlay", "lab-old"]
+
+
+def test_a_network_a_service_uses_is_never_recreated():
+    previews = [preview("lab-overlay", *RECREATE, differences=["driver_options.encrypted"])]
+    # As the manager lists them: the service's task and the load balancer's endpoint.
+    on_manager = {
+        "c7": {"Name": "web_php.1.x9k2"},
+        "lb-lab-overlay": {"Name": "lab-overlay-endpoint"},
+    }
+    infos = [net_info("lab-overlay", containers=on_manager)]
+    (problem,) = network_problems(previews, infos, [OTHER, SERVICE])
+    assert problem.startswith(
+        "swarm_networks: lab-overlay would be removed and created again, the only way "
+        "Docker changes driver_options.encrypted, and web_php use it; nothing was changed."
+    )
+
+
+def test_a_network_a_container_uses_is_never_removed():
+    containers = {"c1": {"Name": "overlay-web"}}
+    previews = [preview("lab-overlay", "Removed network lab-overlay", state="absent")]
+    (problem,) = network_problems(previews, [net_info("lab-overlay", "n2", containers)], [SERVICE])
+    assert "would be removed (state: absent), and container overlay-web use it" in problem
+
+
+def test_a_network_nothing_uses_may_go():
+    previews = [preview("lab-overlay", *RECREATE)]
+    assert network_problems(previews, [net_info("lab-overlay", "n2")], [SERVICE, OTHER]) == []
+    # Gone already (removed by hand between the preview and the read).
+    assert network_problems(previews, [{"item": "lab-overlay", "exists": False}], [SERVICE]) == []
+
+
+def test_the_filters_take_registered_loops_and_a_skipped_one():
+    registered = {"results": [preview("lab-old", "Removed network lab-old", state="absent")]}
+    assert swarm_network_removals(registered) == ["lab-old"]
+    # A Swarm made in this run: the preview loop was skipped whole.
+    assert swarm_network_removals({"skipped": True, "changed": False}) == []
+    assert swarm_network_problems(registered, {"results": [net_info("lab-old")]}, []) == []
+    with pytest.raises(AnsibleFilterError, match="registered results of a loop"):
+        swarm_network_removals({"changed": False})

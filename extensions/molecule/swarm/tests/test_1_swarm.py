@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import node_exec, swarm_nodes
+from conftest import case, node_exec, swarm_nodes
 
 MODEL = "Raspberry Pi 4 Model B Rev 1.5"
 IMAGE = "pifleet-test/busybox:local"
@@ -95,3 +95,65 @@ def test_overlay_carries_traffic_between_nodes():
         assert got.stdout.strip() == "overlay-ok"
     finally:
         node_exec("pi2", "docker", "rm", "-f", "overlay-web", check=False)
+
+
+def test_a_network_in_use_is_never_removed():
+    """Issue 18 item 9: encrypting lab-overlay (Docker removes and recreates a
+    network for that), or removing it, while a service and a container use
+    it: refused, and the network, the service and the container stay."""
+    _image("pi1")
+    node_exec("pi1", "docker", "rm", "-f", "net-user", check=False)
+    node_exec("pi1", "docker", "service", "rm", "net-user-svc", check=False)
+    node_exec(
+        "pi1",
+        "docker",
+        "run",
+        "-d",
+        "--name",
+        "net-user",
+        "--network",
+        "lab-overlay",
+        IMAGE,
+        "sleep",
+        "600",
+    )
+    node_exec(
+        "pi1",
+        "docker",
+        "service",
+        "create",
+        "--detach",
+        "--name",
+        "net-user-svc",
+        "--network",
+        "lab-overlay",
+        "--constraint",
+        "node.role==manager",
+        "--no-resolve-image",
+        IMAGE,
+        "sleep",
+        "600",
+    )
+    net_id = ["docker", "network", "inspect", "-f", "{{.Id}}", "lab-overlay"]
+    before = node_exec("pi1", *net_id).stdout
+    keep = {"pi2": {"zone": "shelf-a"}}
+    try:
+        for change, what in (
+            ({"name": "lab-overlay", "encrypted": True}, "removed and created again"),
+            ({"name": "lab-overlay", "state": "absent"}, "removed (state: absent)"),
+        ):
+            nets = [change, {"name": "lab-secret", "encrypted": True}]
+            extra = json.dumps({"swarm_networks": nets})
+            run = case(["pi1"], ["pi2", "pi3"], "-e", extra, labels=keep)
+            assert run.rc != 0, run.output[-3000:]
+            refusal = [ln for ln in run.output.splitlines() if "swarm_networks: lab-overlay" in ln]
+            assert refusal, run.output[-3000:]
+            assert f"swarm_networks: lab-overlay would be {what}" in refusal[0], refusal
+            assert "net-user-svc, container net-user use it; nothing was changed" in refusal[0]
+            assert node_exec("pi1", *net_id).stdout == before
+            fmt = "{{json .NetworkSettings.Networks}}"
+            attached = node_exec("pi1", "docker", "inspect", "-f", fmt, "net-user").stdout
+            assert "lab-overlay" in json.loads(attached), attached
+    finally:
+        node_exec("pi1", "docker", "rm", "-f", "net-user", check=False)
+        node_exec("pi1", "docker", "service", "rm", "net-user-svc", check=False)
