@@ -105,8 +105,10 @@ def run(
     timeout: float = 900,
     on_line: Callable[[str, subprocess.Popen], None] | None = None,
     adhoc: bool = False,
+    env: dict[str, str] | None = None,
 ) -> Result:
-    """ansible-playbook (or `ansible`, adhoc=True) on the drills lab.
+    """ansible-playbook (or `ansible`, adhoc=True) on the drills lab, with the
+    drills' settings and then `env`.
 
     stdout and stderr go to build/drills/logs/NN-name.log as they come. on_line(line, proc)
     sees each line, so a drill can act mid-run (pause a node, kill the run); a run that
@@ -122,6 +124,7 @@ def run(
         "ANSIBLE_CACHE_PLUGIN": "ansible.builtin.jsonfile",
         "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(FACT_CACHE),
         "ANSIBLE_TIMEOUT": "30",
+        **(env or {}),
     }
     sources = inventory or [INVENTORY]
     options = {"inventory": sources, "env": env, "timeout": timeout, "log": log, "on_line": on_line}

@@ -91,15 +91,19 @@ def pid1_start(host: str) -> str:
     1,
     "worker recreated blank",
     fault="pi4 destroyed and started again blank (`lab.sh recreate pi4`: new disk, no engine)",
-    survives="the next site.yml run re-joins it, and ends only once pi4 serves HTTPS; no task "
-    "was ever sent to pi4 before its site files were there; every service back at full replicas",
+    survives="the next site.yml run (pipelining off) re-joins it, and ends only once pi4 serves "
+    "HTTPS; no task was ever sent to pi4 before its site files were there; every service back "
+    "at full replicas",
 )
 def test_drill_1_blank_worker_rejoins(record):
     old = swarm_nodes()["pi4"]["id"]
     lab("recreate", "pi4")
     blank = node_exec("pi4", "sh", "-c", "command -v dockerd", check=False)
     assert blank.returncode != 0, "the recreated pi4 must have no engine yet"
-    result = ok(run("drill1-site"))
+    # Without pipelining (Ansible's default; ansible.cfg turns it on): modules and
+    # their arguments (the join token) travel as files on the node, which
+    # drill 8 then scans (issue 18 item 17).
+    result = ok(run("drill1-site", env={"ANSIBLE_PIPELINING": "False"}))
     nodes = swarm_nodes()
     assert sorted(nodes) == sorted(NODES), f"stale or missing entries: {sorted(nodes)}"
     assert nodes["pi4"]["id"] != old and nodes["pi4"]["role"] == "worker"
@@ -113,7 +117,7 @@ def test_drill_1_blank_worker_rejoins(record):
     assert "Rejected" not in history.stdout, history.stdout
     wait_fleet_whole(120)
     record.notes.append(
-        f"site.yml on the blank pi4: {result.seconds:.0f} s, changed "
+        f"site.yml (pipelining off) on the blank pi4: {result.seconds:.0f} s, changed "
         f"{result.recap['pi4']['changed']} on pi4; new node id, old entry removed; "
         f"services {services()}"
     )
@@ -499,7 +503,8 @@ def node_hits(host: str) -> list[str]:
 @pytest.mark.drill(
     8,
     "no join token or private key anywhere",
-    fault="every run of the drills before this one (their output, log_path, fact cache)",
+    fault="every run of the drills before this one (their output, log_path, fact cache), "
+    "drill 1's re-join with pipelining off (module files on the node) among them",
     survives="`SWMTKN-` and PEM private keys in none of them, nor on any node's disk or "
     "journal outside Docker's storage (and a node's SSH host keys)",
 )
