@@ -97,4 +97,5 @@ class ActionModule(ActionBase):
             inventory=frozenset(groups.get("all") or ()),
             host_var=host_var,
             extra={name: template(own[name]) for name in _EXTRA if name in own},
+            playbook_dir=str(task_vars.get("playbook_dir") or ""),
         )

@@ -82,7 +82,7 @@ def sha1_of(path: str) -> str:
     return digest.hexdigest()
 
 
-def local_tree(root: str) -> dict:
+def local_tree(root: str, checksums: bool = True) -> dict:
     """What a copy of the controller directory `root` ships.
 
     files: {relative path: {path (to read), sha1}}; dirs: relative paths;
@@ -90,10 +90,15 @@ def local_tree(root: str) -> dict:
     controller); problems: what makes the copy refuse to run. A symlink ships
     the file it points to only if that file lies inside `root` and outside
     its dot entries: anything else (a link to ~/.ssh, to a directory, a
-    broken link) is a problem, named.
+    broken link) is a problem, named. Without checksums, sha1 is None (a
+    check of the inputs reads no file's content).
     """
     real_root = os.path.realpath(root)
     out: dict = {"files": {}, "dirs": [], "left_out": [], "problems": []}
+
+    def shipped(full: str) -> dict:
+        return {"path": full, "sha1": sha1_of(full) if checksums else None}
+
     for here, dirs, files in os.walk(root, followlinks=False):
         base = os.path.relpath(here, root)
         base = "" if base == "." else base + "/"
@@ -115,11 +120,11 @@ def local_tree(root: str) -> dict:
                 elif os.path.isdir(target):
                     out["problems"].append(f"{rel} links to a directory ({inside})")
                 else:
-                    out["files"][rel] = {"path": full, "sha1": sha1_of(full)}
+                    out["files"][rel] = shipped(full)
             elif name in dirs:
                 out["dirs"].append(rel)
             elif os.path.isfile(full):
-                out["files"][rel] = {"path": full, "sha1": sha1_of(full)}
+                out["files"][rel] = shipped(full)
             else:
                 out["problems"].append(f"{rel} is neither a file nor a directory")
         dirs[:] = [

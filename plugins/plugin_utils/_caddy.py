@@ -6,9 +6,12 @@ gets TLS (when a deployed stack runs whole: module_utils/_stack.py)."""
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
+from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import local_tree
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import is_image_ref
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._paths import dir_problem
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._swarm import is_label_key
@@ -63,6 +66,29 @@ _DURATIONS = (
 )
 
 
+# The role's own files (the demo site): copy_tree finds a relative src there
+# first, then beside the playbook, as ansible.builtin.copy would.
+ROLE_DIR = Path(__file__).resolve().parents[2] / "roles" / "caddy"
+
+
+def src_problems(src: str, playbook_dir: str) -> list[str]:
+    """Why a site's src cannot be copied, found where copy_tree will look for
+    it: a missing directory, a link out of it (checked before any node is
+    touched, not when the caddy role gets to it). Nothing is looked for when
+    the playbook's directory is unknown (a check outside a play)."""
+    if not playbook_dir:
+        return []
+    if os.path.isabs(src):
+        places = [src]
+    else:
+        places = [str(ROLE_DIR / "files" / src), str(ROLE_DIR / src)]
+        places += [os.path.join(playbook_dir, "files", src), os.path.join(playbook_dir, src)]
+    found = next((p for p in places if os.path.isdir(p)), None)
+    if found is None:
+        return [f"src '{src}' is not a directory (looked for {', '.join(places)})"]
+    return [f"src {problem}" for problem in local_tree(found, checksums=False)["problems"]]
+
+
 def input_problems(values: Mapping, context) -> list[str]:
     """The caddy role's inputs the argument spec has accepted (keys, types,
     tls, src or reverse_proxy), judged together."""
@@ -85,6 +111,8 @@ def input_problems(values: Mapping, context) -> list[str]:
             out.append(f"{where}: reverse_proxy must be an upstream like 'service:port'")
         if site.get("php") and not values["caddy_php_image"]:
             out.append(f"{where}: php is true but caddy_php_image is empty")
+        if site.get("src") is not None:
+            out += [f"{where}: {p}" for p in src_problems(site["src"], context.playbook_dir)]
     # Docker would refuse them only at deploy, after the site files changed.
     out += [
         f"{name} must be a Docker duration such as 10s or 1m30s, not '{values[name]}'"

@@ -53,6 +53,9 @@ class Context:
     host_var: Callable[[str, str], Any] = field(default=lambda host, name: None)
     # This host's variables outside the role (another role's facts).
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Where the playbook is: files a role copies from the controller are found
+    # beside it ("" when unknown: such files are not looked for).
+    playbook_dir: str = ""
 
 
 def role_file(role: str, *parts: str, root: Path = ROOT) -> dict:

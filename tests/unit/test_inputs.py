@@ -3,6 +3,7 @@ role's own meta/argument_specs.yml first, then the role's rules in
 plugin_utils. One row per rule; the rules' own helpers (swarm groups and
 labels, daemon.json, kernel parameters) are tested beside them."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -437,3 +438,37 @@ def test_the_shipped_recipes_are_the_specs_choices():
 def test_an_unknown_role_is_refused():
     with pytest.raises(ValueError, match="the collection's roles are node, docker"):
         check("web", {}, FLEET)
+
+
+# A site's src, found where copy_tree will look for it: checked with the other
+# inputs, before the first stage of site.yml changes anything (issue 18 item 10).
+@pytest.fixture
+def playbook_dir(tmp_path):
+    (tmp_path / "files" / "blog").mkdir(parents=True)
+    (tmp_path / "files" / "blog" / "index.html").write_text("<h1>blog</h1>\n")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "key.pem").symlink_to("/etc/ssl/private/shop.pem")
+    return tmp_path
+
+
+def sites_problems(playbook_dir, *sites):
+    context = dataclasses.replace(FLEET, playbook_dir=str(playbook_dir))
+    return check("caddy", {"caddy_sites": list(sites)}, context)
+
+
+def test_a_site_src_is_found_where_copy_tree_looks(playbook_dir):
+    # The role's demo, files/ beside the playbook, an absolute path.
+    found = [{"name": "a.lan", "src": "demo"}, {"name": "b.lan", "src": "blog"}]
+    found.append({"name": "c.lan", "src": str(playbook_dir / "files" / "blog")})
+    assert sites_problems(playbook_dir, *found) == []
+
+
+def test_a_missing_src_or_a_link_out_of_it_is_refused_before_any_change(playbook_dir):
+    problems = sites_problems(
+        playbook_dir, {"name": "a.lan", "src": "blgo"}, {"name": "b.lan", "src": "shop"}
+    )
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("caddy_sites[0] (a.lan): src 'blgo' is not a directory")
+    assert problems[1] == (
+        "caddy_sites[1] (b.lan): src key.pem links to /etc/ssl/private/shop.pem, outside it"
+    )
