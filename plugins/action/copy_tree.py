@@ -13,7 +13,11 @@ import tempfile
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
-from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import local_tree, tree_plan
+from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import (
+    COPY_TREE_OPTIONS,
+    local_tree,
+    tree_plan,
+)
 
 MODULE = "pifleet.swarm.copy_tree"
 _MODE = r"0?[0-7]{3,4}"
@@ -23,20 +27,11 @@ class ActionModule(ActionBase):
     # The node gets a file only when something changed: no temporary
     # directory is made up front.
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("src", "dest", "mode", "directory_mode", "owner", "group"))
+    _VALID_ARGS = frozenset(COPY_TREE_OPTIONS)
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(
-            argument_spec={
-                "src": {"type": "str", "required": True},
-                "dest": {"type": "str", "required": True},
-                "mode": {"type": "str", "default": "0644"},
-                "directory_mode": {"type": "str", "default": "0755"},
-                "owner": {"type": "str", "default": "root"},
-                "group": {"type": "str", "default": "root"},
-            }
-        )
+        _, args = self.validate_argument_spec(argument_spec=COPY_TREE_OPTIONS)
         try:
             local, module_args = self._source(args)
             listed = self._module({**args, **module_args}, task_vars)

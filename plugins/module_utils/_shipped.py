@@ -18,6 +18,16 @@ import posixpath
 from collections.abc import Mapping
 
 MANIFEST_SUFFIX = ".shipped"
+# The copy_tree options, checked by its action on the controller and again by
+# its module on the node (which takes dest as a path there).
+COPY_TREE_OPTIONS = {
+    "src": {"type": "str", "required": True},
+    "dest": {"type": "str", "required": True},
+    "mode": {"type": "str", "default": "0644"},
+    "directory_mode": {"type": "str", "default": "0755"},
+    "owner": {"type": "str", "default": "root"},
+    "group": {"type": "str", "default": "root"},
+}
 MANIFEST_HEADER = (
     "# Written by pifleet.swarm: the paths it copied into the directory beside\n"
     "# this file. It removes only these, once their source no longer has them.\n"

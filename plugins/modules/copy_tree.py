@@ -110,7 +110,11 @@ import tarfile
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import MANIFEST_SUFFIX, sha1_of
+from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import (
+    COPY_TREE_OPTIONS,
+    MANIFEST_SUFFIX,
+    sha1_of,
+)
 
 _KINDS = ((stat.S_ISDIR, "dir"), (stat.S_ISREG, "file"), (stat.S_ISLNK, "link"))
 
@@ -237,12 +241,8 @@ class Tree:
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
-            "src": {"type": "str", "required": True},
+            **COPY_TREE_OPTIONS,
             "dest": {"type": "path", "required": True},
-            "mode": {"type": "str", "default": "0644"},
-            "directory_mode": {"type": "str", "default": "0755"},
-            "owner": {"type": "str", "default": "root"},
-            "group": {"type": "str", "default": "root"},
             # Set by the action: the plan to apply and where it put the archive.
             "_plan": {"type": "dict"},
             "_archive": {"type": "path"},
