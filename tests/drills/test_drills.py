@@ -5,6 +5,7 @@ drills before it wrote, so it runs last.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -329,34 +330,89 @@ def test_drill_5_foreign_swarm(record):
 # --- 6 -----------------------------------------------------------------------------------
 
 
+CMDLINE = "/boot/firmware/cmdline.txt"
+
+
+class NodeWatch:
+    """Samples, once a second until stopped, how pi1 (a manager) sees each node:
+    (seconds since start, {hostname: (status, availability)}). A sample pi1
+    cannot take (it is busy or has no quorum) is left out."""
+
+    def __init__(self, manager: str = "pi1"):
+        self.manager, self.samples = manager, []
+        self._stop, self._start = threading.Event(), time.monotonic()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        fmt = "{{.Hostname}} {{.Status}} {{.Availability}}"
+        while not self._stop.wait(1):
+            out = node_exec(
+                self.manager, "docker", "node", "ls", "--format", fmt, check=False, timeout=10
+            )
+            if out.returncode == 0:
+                seen = {
+                    f[0]: (f[1].lower(), f[2].lower())
+                    for f in (line.split() for line in out.stdout.splitlines())
+                    if len(f) == 3
+                }
+                self.samples.append((time.monotonic() - self._start, seen))
+
+    def __enter__(self) -> NodeWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def away(self, host: str) -> list[float]:
+        """When the host was seen drained, paused or not Ready."""
+        return [t for t, seen in self.samples if host in seen and seen[host] != ("ready", "active")]
+
+
 @pytest.mark.drill(
     6,
-    "node rebooted",
-    fault="cgroup_enable=memory dropped from pi2's cmdline.txt; site.yml puts it back and "
-    "reboots pi2 (a manager)",
-    survives="pi2 comes back as the same Swarm node (same id), manager Reachable, "
-    "with its Caddy task, answering HTTPS",
+    "nodes rebooted, rolling",
+    fault="cgroup_enable=memory dropped from the cmdline.txt of pi4 (a worker), pi2 and pi3 "
+    "(managers); site.yml puts it back and reboots them",
+    survives="one node at a time, each drained before it goes and active again after, "
+    "worker first, managers after; each comes back as the same Swarm node (same id), "
+    "managers Reachable, with its Caddy task, answering HTTPS",
 )
-def test_drill_6_reboot(record):
-    host = "pi2"
-    node_id = swarm_nodes()[host]["id"]
-    booted = pid1_start(host)
-    node_exec(
-        host, "sed", "-i", "s/ *cgroup_enable=memory//", "/boot/firmware/cmdline.txt", check=True
-    )
-    result = ok(run("drill6-reboot"))
-    assert "RUNNING HANDLER [pifleet.swarm.node : Reboot" in result.output
-    assert pid1_start(host) != booted, f"{host} did not reboot"
+def test_drill_6_rolling_reboot(record):
+    rebooted = ("pi4", "pi2", "pi3")
+    before = swarm_nodes()
+    booted = {h: pid1_start(h) for h in rebooted}
+    for host in rebooted:
+        node_exec(host, "sed", "-i", "s/ *cgroup_enable=memory//", CMDLINE, check=True)
+    with NodeWatch() as watch:
+        result = ok(run("drill6-reboot"))
+    for host in rebooted:
+        assert pid1_start(host) != booted[host], f"{host} did not reboot"
     nodes = swarm_nodes()
-    assert nodes[host]["id"] == node_id, "it re-joined as a new node instead of coming back"
-    assert nodes[host]["reachability"] == "reachable"
-    # The run ended successfully; the node must be back as a Swarm member too.
-    wait_for(f"{host} Ready in the Swarm after its reboot", lambda: node_ready(host), 120, 2)
-    wait_for(f"the Caddy task running on {host}", lambda: "web_caddy" in tasks_on(host), 120, 2)
+    for host in rebooted:
+        assert nodes[host]["id"] == before[host]["id"], f"{host} came back as a new node"
+        assert nodes[host]["availability"] == "active", f"{host} was left {nodes[host]}"
+    assert all(nodes[h]["reachability"] == "reachable" for h in ("pi2", "pi3"))
+    # Each node was seen away (drained, then down) while the others were whole:
+    # never two at once, in the order worker, then managers.
+    away = {h: watch.away(h) for h in rebooted}
+    assert all(away.values()), f"a node was never seen drained or down: {away}"
+    drained = {h: any(s[h][1] == "drain" for _, s in watch.samples if h in s) for h in rebooted}
+    assert all(drained.values()), f"not drained before its reboot: {drained}"
+    spans = sorted((min(t), max(t), h) for h, t in away.items())
+    assert [h for _, _, h in spans] == list(rebooted), spans
+    for (_, end, first), (start, _, second) in itertools.pairwise(spans):
+        assert end < start, f"{first} and {second} were away at the same time: {spans}"
+    # The run ended successfully; each node must be back as a Swarm member too.
+    for host in rebooted:
+        wait_for(f"{host} Ready after its reboot", lambda h=host: node_ready(h), 120, 2)
+        wait_for(f"the Caddy task on {host}", lambda h=host: "web_caddy" in tasks_on(h), 120, 2)
     wait_fleet_whole(120)
     record.notes.append(
-        f"site.yml with the reboot: {result.seconds:.0f} s; {host} same node id, "
-        f"tasks on it now: {tasks_on(host)}"
+        f"site.yml with three reboots: {result.seconds:.0f} s; away (s into the run): "
+        + ", ".join(f"{h} {a:.0f}-{b:.0f}" for a, b, h in spans)
+        + f"; {len(watch.samples)} samples of pi1's node list"
     )
 
 
