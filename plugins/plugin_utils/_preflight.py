@@ -47,9 +47,9 @@ def input_problems(values: Mapping[str, Any], context) -> list[str]:
     for name in ("node_max_clock_skew", "node_reboot_timeout"):
         if values[name] <= 0:
             out.append(f"{name} must be more than 0 seconds, not {values[name]}")
-    if values["node_reboot_batch"] < 1:
+    if values["node_roll_batch"] < 1:
         out.append(
-            f"node_reboot_batch must be 1 or more Swarm workers, not {values['node_reboot_batch']}"
+            f"node_roll_batch must be 1 or more Swarm workers, not {values['node_roll_batch']}"
         )
     if not values["node_reboot_boot_time_command"].strip():
         out.append("node_reboot_boot_time_command must not be empty")

@@ -1,10 +1,11 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure planning for work that takes nodes down (a reboot): in which batches,
-drained by which manager, and whether a manager may go now.
+"""Pure planning for work that takes nodes down (a reboot, an engine
+restart): in which batches, drained by which manager, whether a manager may
+go now and when a node is back.
 
-No I/O here: the node role reads each node's `docker info` and a manager's
-node list, and these functions turn that into the order of the roll.
+No I/O here: the node role's roll reads each node's `docker info` and a
+manager's node list, and these functions turn that into its order.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ def _member(swarm) -> dict:
     }
 
 
-def reboot_batches(nodes: list[dict], batch: int) -> list[dict]:
-    """The batches in which the nodes that want a reboot take it.
+def roll_batches(nodes: list[dict], batch: int) -> list[dict]:
+    """The batches in which the nodes that must go down (a reboot, an
+    engine restart) go.
 
     nodes: in play order, {host, wanted, swarm} (swarm: that host's `docker
     info` `.Swarm`). Nodes outside a Swarm go first and together (nothing is
@@ -81,14 +83,15 @@ def node_back(node: dict) -> bool:
     return summary["role"] != "manager" or summary["reachability"] == "reachable"
 
 
-def manager_reboot_problem(nodes: list[dict], node_id: str) -> str:
+def manager_down_problem(nodes: list[dict], node_id: str) -> str:
     """Why the manager `node_id` must not go down now ("" when it may).
 
     nodes: a manager's node list (`docker node inspect` objects). With three
     managers or more, those still reachable without it must keep Raft's
-    majority while it is away: otherwise a reboot that does not come back
-    leaves a Swarm no one can change. With one or two managers, any manager's
-    reboot pauses the control plane until it is back (no order avoids that).
+    majority while it is away: otherwise a manager that does not come back
+    leaves a Swarm no one can change. With one or two managers, any manager
+    going down pauses the control plane until it is back (no order avoids
+    that).
     """
     managers = [s for s in map(node_summary, nodes) if s["role"] == "manager"]
     if len(managers) < 3 or node_id not in {m["id"] for m in managers}:
@@ -99,7 +102,7 @@ def manager_reboot_problem(nodes: list[dict], node_id: str) -> str:
         return ""
     down = sorted(m["hostname"] or m["id"] for m in managers if m["reachability"] != "reachable")
     return (
-        f"rebooting this manager would leave {len(others)} of {len(managers)} managers "
-        f"reachable, and the Swarm needs {need}; not rebooted (bring back "
+        f"taking this manager down would leave {len(others)} of {len(managers)} managers "
+        f"reachable, and the Swarm needs {need}; left as it is (bring back "
         f"{', '.join(down) or 'the unreachable managers'} first, then run again)"
     )

@@ -124,7 +124,7 @@ BAD = [
     ),
     ("node", {"node_max_clock_skew": 0}, FLEET, "node_max_clock_skew must be more than 0 seconds"),
     ("node", {"node_reboot_timeout": -5}, FLEET, "node_reboot_timeout must be more than 0 seconds"),
-    ("node", {"node_reboot_batch": 0}, FLEET, "node_reboot_batch must be 1 or more Swarm workers"),
+    ("node", {"node_roll_batch": 0}, FLEET, "node_roll_batch must be 1 or more Swarm workers"),
     (
         "node",
         {"node_reboot_boot_time_command": " "},
