@@ -445,9 +445,9 @@ def test_drill_6_rolling_reboot_and_restart(record):
         return ", ".join(f"{h} {a:.0f}-{b:.0f}" for a, b, h in found)
 
     record.notes.append(
-        f"site.yml with three reboots: {result.seconds:.0f} s, away (s into the run): "
+        f"site.yml with three reboots: {result.seconds:.0f} s, drained (s into the run): "
         f"{spans(reboots)}; docker.yml restarting four engines: {restart.seconds:.0f} s, "
-        f"away: {spans(restarts)}"
+        f"drained: {spans(restarts)}"
     )
 
 
