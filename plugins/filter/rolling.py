@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters pifleet.swarm.roll_batches and manager_down_problem: the order
 in which nodes go down (reboots, engine restarts) and the quorum guard
-before a manager goes (the rules
-live in plugin_utils/_rolling.py, where they are unit-tested)."""
+before a manager goes (the rules live in plugin_utils/_rolling.py, where
+they are unit-tested)."""
 
 from __future__ import annotations
 

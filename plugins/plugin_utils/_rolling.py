@@ -10,18 +10,24 @@ manager's node list, and these functions turn that into its order.
 
 from __future__ import annotations
 
-from ansible_collections.pifleet.swarm.plugins.plugin_utils._swarm import node_summary, quorum
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._swarm import (
+    host_state,
+    node_summary,
+    quorum,
+)
 
 
 def _member(swarm) -> dict:
     """What the roll needs of one node's `docker info` `.Swarm` ({} or None
-    without an engine): its node id when it is an active Swarm member."""
+    without an engine), read as the swarm role's plan reads it: its node id
+    when it is an active Swarm member, and the ids of its managers."""
     swarm = swarm if isinstance(swarm, dict) else {}
-    active = swarm.get("LocalNodeState") == "active" and bool(swarm.get("NodeID"))
+    state = host_state({"Swarm": swarm})
+    active = state["state"] == "active" and bool(state["node_id"])
     return {
-        "node_id": swarm.get("NodeID", "") if active else "",
-        "manager": active and bool(swarm.get("ControlAvailable")),
-        "cluster": (swarm.get("Cluster") or {}).get("ID", "") if active else "",
+        "node_id": state["node_id"] if active else "",
+        "manager": active and state["is_manager"],
+        "cluster": state["cluster_id"] if active else "",
         "managed_by": {m.get("NodeID", "") for m in swarm.get("RemoteManagers") or []},
     }
 
