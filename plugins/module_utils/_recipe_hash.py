@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
+from datetime import datetime
 
 HASH_LABEL = "org.pifleet.arm_image.hash"
 # Bumped when what goes into the hash changes, so old images are rebuilt once.
@@ -69,3 +71,29 @@ def recipe_hash(
     }
     blob = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()
+
+
+# Docker's Created: RFC 3339 in UTC, with up to nanoseconds.
+_CREATED = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)")
+
+
+def built_at(created) -> float | None:
+    """Seconds since the epoch of an image's `Created`, None when unreadable."""
+    match = _CREATED.fullmatch(str(created or ""))
+    if not match:
+        return None
+    zone = "+00:00" if match.group(2) == "Z" else match.group(2)
+    return datetime.fromisoformat(match.group(1) + zone).timestamp()
+
+
+def too_old(created, max_age_days: int, now: float) -> bool:
+    """Whether an image built at `created` is past `max_age_days` (0: never).
+
+    The hash says the recipe is the same; its packages are as old as the
+    build, since Docker's cache keeps the apt layer while the recipe does not
+    change. An image whose age cannot be read counts as old (one rebuild).
+    """
+    if max_age_days <= 0:
+        return False
+    when = built_at(created)
+    return when is None or now - when > max_age_days * 86400

@@ -85,6 +85,14 @@ options:
     description: Do not use the engine's build cache for this build.
     type: bool
     default: false
+  max_age:
+    description:
+      - Rebuild, without the engine's build cache, an image whose hash matches but
+        that was built more than this many days ago, so that the packages its recipe
+        installs are current (Docker's cache keeps an C(apt-get) layer as long as the
+        recipe does not change). V(0) never rebuilds for age.
+    type: int
+    default: 0
   timeout:
     description: Seconds to wait for the engine API on each call (a build on a Pi is slow).
     type: int
@@ -173,6 +181,12 @@ rebuilt:
   description: Whether the image was built in this run (in check mode, whether it would be).
   returned: always
   type: bool
+refreshed:
+  description:
+    - Whether it was rebuilt only because it was older than O(max_age) days (then
+      without the build cache).
+  returned: always
+  type: bool
 arch:
   description: The architecture the recipe was adapted for.
   returned: always
@@ -210,6 +224,7 @@ build_log:
 import os
 import re
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pifleet.swarm.plugins.module_utils._docker_sdk import docker, require
@@ -223,6 +238,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._recipe_hash import 
     HASH_LABEL,
     context_entries,
     recipe_hash,
+    too_old,
 )
 
 
@@ -314,7 +330,9 @@ class Builder:
         except docker.errors.ImageNotFound:
             return None
 
-    def build(self, context: str, dockerfile_text: str, ref: str, labels: dict) -> None:
+    def build(
+        self, context: str, dockerfile_text: str, ref: str, labels: dict, *, nocache: bool
+    ) -> None:
         log: list[str] = []
         # The rewritten Dockerfile lives outside the context; the SDK then sends
         # it inside the context tarball under a private name.
@@ -331,7 +349,7 @@ class Builder:
                     rm=True,
                     forcerm=True,
                     pull=False,
-                    nocache=self.params["nocache"],
+                    nocache=nocache,
                     decode=True,
                 )
                 for chunk in stream:
@@ -388,17 +406,25 @@ class Builder:
         ref = f"{p['name']}:{p['tag']}"
         before = self.current(ref)
         before_hash = ((before.labels if before else None) or {}).get(HASH_LABEL, "")
-        rebuild = p["force"] or before_hash != digest
+        created = before.attrs.get("Created", "") if before else ""
+        aged = before_hash == digest and too_old(created, p["max_age"], time.time())
+        rebuild = p["force"] or before_hash != digest or aged
 
         result = {
             "changed": rebuild,
             "rebuilt": rebuild,
+            # Rebuilt only because the image was past max_age (without the cache).
+            "refreshed": aged and not p["force"],
             "hash": digest,
             "arch": arch,
             "bases": bases,
             "dockerfile": dockerfile_text,
             "diff": {
-                "before": {"hash": before_hash, "image": before.id if before else ""},
+                "before": {
+                    "hash": before_hash,
+                    "image": before.id if before else "",
+                    "created": created,
+                },
                 "after": {
                     "hash": digest,
                     "bases": [f"{b['original']} -> {b['image']}" for b in bases],
@@ -406,7 +432,8 @@ class Builder:
             },
         }
         if rebuild and not self.module.check_mode:
-            self.build(context, dockerfile_text, ref, {**p["labels"], HASH_LABEL: digest})
+            labels = {**p["labels"], HASH_LABEL: digest}
+            self.build(context, dockerfile_text, ref, labels, nocache=p["nocache"] or aged)
             before = self.current(ref)
             if before is None:
                 self.module.fail_json(msg=f"The build reported success but {ref} is not there")
@@ -434,6 +461,7 @@ def main() -> None:
             },
             "force": {"type": "bool", "default": False},
             "nocache": {"type": "bool", "default": False},
+            "max_age": {"type": "int", "default": 0},
             "timeout": {"type": "int", "default": 1800},
             "docker_host": {"type": "str", "default": "unix:///var/run/docker.sock"},
             "log_lines": {"type": "int", "default": 40},

@@ -1,11 +1,14 @@
 """The rebuild decision: same inputs -> same hash; any real change -> another."""
 
 import os
+from datetime import UTC, datetime
 
 import pytest
 from ansible_collections.pifleet.swarm.plugins.module_utils._recipe_hash import (
+    built_at,
     context_entries,
     recipe_hash,
+    too_old,
 )
 from docker.utils.build import exclude_paths
 
@@ -78,3 +81,36 @@ def test_symlink_target_counts(context):
     (context / "link").unlink()
     (context / "link").symlink_to("static")
     assert digest(context) != before
+
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("created", "expected"),
+    [
+        ("2026-12-07T04:05:37.539675152Z", datetime(2026, 12, 7, 4, 5, 37, tzinfo=UTC)),
+        ("2026-12-07T04:05:37Z", datetime(2026, 12, 7, 4, 5, 37, tzinfo=UTC)),
+        ("2026-12-07T05:05:37+01:00", datetime(2026, 12, 7, 4, 5, 37, tzinfo=UTC)),
+    ],
+)
+def test_built_at_reads_dockers_created(created, expected):
+    assert built_at(created) == expected.timestamp()
+
+
+@pytest.mark.parametrize(
+    "created", ["", None, "yesterday", "2026-12-07 04:05:37", "2026-12-07T04:05:37"]
+)
+def test_an_unreadable_created_is_none(created):
+    assert built_at(created) is None
+
+
+def test_too_old_past_the_days_only():
+    assert not too_old("2026-11-08T12:00:01Z", 30, NOW)
+    assert too_old("2026-11-07T11:59:59Z", 30, NOW)
+
+
+def test_no_limit_and_unreadable_ages():
+    assert not too_old("2000-01-01T00:00:00Z", 0, NOW)
+    assert too_old("garbage", 30, NOW)
+    assert not too_old("garbage", 0, NOW)

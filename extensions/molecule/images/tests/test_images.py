@@ -219,6 +219,59 @@ def test_build_then_nothing_then_rebuild_on_change(host, recipe):
     assert forced["changed"] and forced["rebuilt"]
 
 
+# Docker takes an image's Created from its config: rewritten in a saved
+# image, it makes a build look as old as wanted, labels and layers unchanged.
+AGE_IMAGE = r"""
+import hashlib, json, os, subprocess, sys, tarfile, tempfile
+ref, created = sys.argv[1], sys.argv[2]
+with tempfile.TemporaryDirectory() as tmp:
+    subprocess.run(f"docker save {ref} | tar -x -C {tmp}", shell=True, check=True)
+    manifest = json.load(open(f"{tmp}/manifest.json"))
+    config = json.load(open(f"{tmp}/{manifest[0]['Config']}"))
+    config["created"] = created
+    blob = json.dumps(config).encode()
+    name = hashlib.sha256(blob).hexdigest() + ".json"
+    open(f"{tmp}/{name}", "wb").write(blob)
+    os.remove(f"{tmp}/{manifest[0]['Config']}")
+    manifest[0]["Config"] = name
+    json.dump(manifest, open(f"{tmp}/manifest.json", "w"))
+    with tarfile.open(f"{tmp}.tar", "w") as tar:
+        for entry in os.listdir(tmp):
+            tar.add(f"{tmp}/{entry}", entry)
+    subprocess.run(["docker", "load", "-i", f"{tmp}.tar"], check=True)
+    os.remove(f"{tmp}.tar")
+"""
+
+
+def test_an_image_is_rebuilt_without_the_cache_for_current_packages(host, recipe):
+    """An image younger than max_age is left alone; an older one with the
+    same recipe is rebuilt without the cache, so its RUN step runs again
+    (the apt-get layer of a real recipe), and so does images_refresh (force
+    and nocache); force alone takes the cached steps."""
+    first = build(host)
+    young = build(host, max_age=1)
+    assert not young["changed"] and not young["refreshed"], young
+    assert young["diff"]["before"]["created"].startswith("20"), young["diff"]
+    cached = build(host, force=True)
+    assert cached["image"]["id"] == first["image"]["id"], "a cached rebuild is the same image"
+
+    with host.sudo():
+        host.run_test(
+            "python3 -c %s pifleet-test/recipe:latest 2020-01-01T00:00:00Z",
+            AGE_IMAGE,
+        )
+    aged = build(host, max_age=30)
+    assert aged["changed"] and aged["refreshed"], aged
+    assert aged["diff"]["before"]["created"].startswith("2020-01-01"), aged["diff"]
+    assert aged["hash"] == first["hash"]
+    assert aged["image"]["id"] != first["image"]["id"], "the RUN step ran from the cache"
+    assert not build(host, max_age=30)["changed"], "a fresh build is rebuilt again"
+
+    refreshed = build(host, force=True, nocache=True)
+    assert refreshed["changed"] and refreshed["hash"] == first["hash"]
+    assert refreshed["image"]["id"] not in (first["image"]["id"], aged["image"]["id"])
+
+
 def test_base_mapping_and_missing_arch(host, recipe):
     mapped = build(host, base_images={"debian": {"x86_64": "debian", "aarch64": "arm64v8/debian"}})
     assert mapped["bases"][0]["image"] == "debian:bookworm-slim"
@@ -259,6 +312,7 @@ def test_clear_errors(host, recipe):
     [
         ({"images_build_parallel": 0}, "images_build_parallel must be 1 or more, got 0"),
         ({"images_build_timeout": 5}, "images_build_timeout must be 60 seconds or more, got 5"),
+        ({"images_max_age_days": -1}, "images_max_age_days must be 0 or more, got -1"),
     ],
 )
 def test_bad_build_settings_are_refused_before_any_change(host, extra, message, converge_again):
