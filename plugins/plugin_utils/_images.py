@@ -63,6 +63,7 @@ def input_problems(values: Mapping, context) -> list[str]:
         ("images_stream_parallel", 1),
         ("images_build_parallel", 1),
         ("images_build_timeout", 60),
+        ("images_max_age_days", 0),
     ):
         if values[name] < least:
             unit = " seconds" if name.endswith("timeout") else ""
