@@ -208,6 +208,40 @@ def hurried_site(tmp_path):
     return src
 
 
+CADDY_IMAGE = "pifleet/caddy:2"
+
+
+def image_id(node, ref=CADDY_IMAGE):
+    with node.sudo():
+        return node.check_output(f"docker image inspect --format '{{{{.Id}}}}' {ref}")
+
+
+def caddy_runs(node):
+    """The image id each running Caddy container of the stack on this node runs."""
+    with node.sudo():
+        names = node.check_output(
+            "docker ps --filter label=com.docker.swarm.service.name=web_caddy --format '{{.ID}}'"
+        ).split()
+        return {node.check_output(f"docker inspect --format '{{{{.Image}}}}' {n}") for n in names}
+
+
+@pytest.fixture
+def rebuilt_caddy(manager):
+    """Every node's pifleet/caddy:2 replaced by a new build under the same tag
+    (as a recipe change or images_refresh leaves it). It stays: the same
+    Caddy with one more label and the recipe's hash label, so the images role
+    keeps it and later converges change nothing (rolling the old one back
+    would cost a second rollout of every node)."""
+    fleet = nodes(manager)
+    for node in fleet:
+        with node.sudo():
+            node.run_test(
+                f"printf 'FROM {CADDY_IMAGE}\\nLABEL org.pifleet.test=rebuilt\\n'"
+                f" | docker build --quiet -t {CADDY_IMAGE} -"
+            )
+    return {n: image_id(n) for n in fleet}
+
+
 def test_site_change_rolls_out_without_failed_requests(manager, hurried_site):
     """Add a site under light load: host-mode ports restart one node's Caddy at a
     time (stop-first), so the client does what browsers do with several
@@ -252,6 +286,16 @@ def test_site_change_rolls_out_without_failed_requests(manager, hurried_site):
     site_files_stay_the_sources(manager, hurried_site)
     # Back to the scenario's sites for whatever runs next.
     assert converge(manager, {}).rc == 0
+
+
+def test_a_rebuilt_image_rolls_out(manager, rebuilt_caddy):
+    """Only the image changed (rebuilt under the same tag, as images_refresh
+    or a recipe change leaves it): the next converge runs it on every node,
+    where the stack alone (same tag, no registry asked) would keep the old."""
+    run = converge(manager, {})
+    assert run.rc == 0, run.output[-3000:]
+    for node, new in rebuilt_caddy.items():
+        assert caddy_runs(node) == {new}, f"{node.backend.get_hostname()} runs the old image"
 
 
 def site_files_stay_the_sources(manager, src):
