@@ -124,3 +124,35 @@ def swap_devices(proc_swaps: str | None) -> list[str]:
     if not proc_swaps:
         return []
     return [line.split()[0] for line in proc_swaps.splitlines()[1:] if line.split()]
+
+
+# What Docker needs of the kernel for an encrypted overlay network: IPsec ESP
+# for the VXLAN traffic, and the iptables matches of its rules (policy, and u32
+# since Engine 23). A kernel without them cannot carry that network's traffic.
+ENCRYPTED_OVERLAY_MODULES = ("esp4", "xt_policy", "xt_u32")
+
+
+def _module_name(path: str) -> str:
+    # kernel/net/ipv4/esp4.ko.xz -> esp4; the kernel treats - and _ alike.
+    return path.rsplit("/", 1)[-1].split(".ko", 1)[0].replace("-", "_")
+
+
+def kernel_modules(proc_modules: str | None, builtin: str | None, dep: str | None) -> set[str]:
+    """The modules the running kernel has: loaded (/proc/modules), built in
+    (modules.builtin) or loadable (modules.dep, which the kernel autoloads
+    from when Docker asks for an IPsec state)."""
+    names = {
+        line.split()[0].replace("-", "_")
+        for line in (proc_modules or "").splitlines()
+        if line.split()
+    }
+    names |= {_module_name(line.strip()) for line in (builtin or "").splitlines() if line.strip()}
+    names |= {
+        _module_name(line.split(":", 1)[0]) for line in (dep or "").splitlines() if ":" in line
+    }
+    return names
+
+
+def encrypted_overlay(modules: set[str]) -> bool:
+    """Whether a kernel with these modules can carry an encrypted overlay."""
+    return all(m in modules for m in ENCRYPTED_OVERLAY_MODULES)

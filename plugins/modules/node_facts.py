@@ -132,6 +132,13 @@ ansible_facts:
           description: Whether the memory cgroup controller is enabled in the running kernel.
           type: bool
           sample: true
+        encrypted_overlay:
+          description: >-
+            Whether the kernel has what an encrypted Docker overlay network
+            needs (IPsec ESP, the iptables policy and u32 matches), loaded,
+            built in or loadable. In a container, the host's loaded modules.
+          type: bool
+          sample: true
         container:
           description: >-
             The container manager when the node runs in a container (then the
@@ -195,7 +202,9 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._node import (
     arch_info,
     classify_os,
     cmdline_path,
+    encrypted_overlay,
     is_raspberry_pi,
+    kernel_modules,
     memory_cgroup,
     parse_model,
     parse_os_release,
@@ -253,6 +262,7 @@ def gather(module: AnsibleModule) -> dict[str, object]:
     python3_apt = _has_python3_apt()
     # get_bin_path looks in PATH and the sbin directories, where ip lives.
     ip = module.get_bin_path("ip")
+    release = platform.release()
     cgroups = memory_cgroup(_read("/sys/fs/cgroup/cgroup.controllers"), _read("/proc/cgroups"))
     facts: dict[str, object] = {
         "os": classify_os(
@@ -269,6 +279,13 @@ def gather(module: AnsibleModule) -> dict[str, object]:
         "cmdline": ((_read(cmdline_file) or "").strip() if cmdline_file else ""),
         "cgroup_version": cgroups["version"],
         "memory_cgroup": cgroups["enabled"],
+        "encrypted_overlay": encrypted_overlay(
+            kernel_modules(
+                _read("/proc/modules"),
+                _read(f"/lib/modules/{release}/modules.builtin"),
+                _read(f"/lib/modules/{release}/modules.dep"),
+            )
+        ),
         "container": _container(),
         "time_sync_services": [
             name

@@ -5,7 +5,9 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._node import (
     arch_info,
     classify_os,
     cmdline_path,
+    encrypted_overlay,
     is_raspberry_pi,
+    kernel_modules,
     memory_cgroup,
     parse_model,
     parse_os_release,
@@ -151,3 +153,28 @@ def test_swap_devices():
         "/dev/zram0                              partition\t2097148\t\t0\t\t100\n"
     )
     assert swap_devices(text) == ["/var/swap", "/dev/zram0"]
+
+
+# The Debian arm64 kernel of the vm scenario (6.1.0-57-arm64): all three loadable.
+DEP = """kernel/net/ipv4/esp4.ko.xz: kernel/net/xfrm/xfrm_algo.ko.xz
+kernel/net/netfilter/xt_policy.ko.xz:
+kernel/net/netfilter/xt_u32.ko:
+kernel/drivers/net/vxlan/vxlan.ko.xz: kernel/net/ipv4/udp_tunnel.ko.xz
+"""
+
+
+def test_kernel_modules_read_loaded_builtin_and_loadable():
+    loaded = "xt_u32 16384 1 - Live 0x0000000000000000\nbr_netfilter 32768 0 - Live 0x0\n"
+    builtin = "kernel/net/ipv4/esp4.ko\nkernel/net/xfrm/xfrm-user.ko\n"
+    names = kernel_modules(loaded, builtin, DEP)
+    assert {"xt_u32", "br_netfilter", "esp4", "xfrm_user", "xt_policy", "vxlan"} <= names
+    assert "xfrm_algo" not in names, "a dependency listed after the colon is not a module line"
+
+
+def test_encrypted_overlay_needs_all_three():
+    assert encrypted_overlay(kernel_modules(None, None, DEP))
+    # The lab's nodes: containers on a host kernel without ESP, no /lib/modules.
+    assert not encrypted_overlay(kernel_modules("xt_u32 16384 1 - Live 0x0\n", None, None))
+    without_u32 = DEP.replace("kernel/net/netfilter/xt_u32.ko:\n", "")
+    assert not encrypted_overlay(kernel_modules(None, None, without_u32))
+    assert not encrypted_overlay(kernel_modules(None, None, None))
