@@ -76,6 +76,29 @@ def test_php_fpm_image_runs_php(host):
         assert host.run("docker run --rm pifleet/php-fpm:8 --test").rc == 0
 
 
+def setuid_files(host, ref):
+    """Files of an image whose mode sets the user or group id on exec."""
+    with host.sudo():
+        container = host.check_output(f"docker create {ref}")
+        try:
+            listing = host.check_output(f"docker export {container} | tar -tvf -")
+        finally:
+            host.run(f"docker rm {container}")
+    return [line for line in listing.splitlines() if line[3] in "sS" or line[6] in "sS"]
+
+
+def test_nothing_in_the_images_raises_privileges(host):
+    """No setuid or setgid file (the base image has several: the reading is
+    real), and PHP-FPM's image runs as www-data, not root."""
+    if host.backend.get_hostname() != "pi1":
+        pytest.skip("the builder's builds; every node holds the same (hash label)")
+    assert setuid_files(host, "debian:bookworm-slim"), "the listing found no setuid file"
+    for ref in ("pifleet/caddy:2", "pifleet/php-fpm:8"):
+        assert setuid_files(host, ref) == [], ref
+    with host.sudo():
+        assert image(host, "pifleet/php-fpm:8")["Config"]["User"] == "www-data"
+
+
 def test_recipes_only_on_the_builder(host):
     on_builder = host.backend.get_hostname() == "pi1"
     assert host.file("/var/lib/pifleet/recipes/pifleet_caddy/Dockerfile").exists == on_builder
