@@ -43,6 +43,21 @@ options:
     description: Days the certificate is valid from now.
     type: int
     default: 3650
+  name_constraints:
+    description:
+      - With O(ca=true), the only names the CA may vouch for (a critical X.509
+        name constraint, which browsers and OpenSSL enforce on every
+        certificate below it). A network (V(192.168.0.0/16), V(fd00::/8)) or
+        an address permits addresses, anything else a DNS name and every name
+        under it (V(lan) permits V(pi.lan)). An empty list permits any name.
+    type: list
+    elements: str
+    default: []
+  path_length:
+    description:
+      - With O(ca=true), how many intermediate CAs may stand between it and a
+        server certificate (Caddy's local CA signs through one); without it, any number.
+    type: int
 attributes:
   action:
     support: full

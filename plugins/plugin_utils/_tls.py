@@ -23,12 +23,55 @@ def san_entry(name: str) -> x509.GeneralName:
         return x509.DNSName(name)
 
 
+def subtree(entry: str) -> x509.GeneralName:
+    """A name constraint: ``10.0.0.0/8`` or ``fd00::/8`` (an address alone is
+    its own /32 or /128) -> an IP subtree, anything else a DNS one (``lan``
+    permits ``lan`` and every name under it)."""
+    try:
+        return x509.IPAddress(ipaddress.ip_network(entry.strip("[]"), strict=False))
+    except ValueError:
+        return x509.DNSName(entry.lower().rstrip("."))
+
+
+def constraints(pem: str) -> tuple[list[str], list[str]] | None:
+    """The DNS names and IP networks a CA certificate permits below it, None
+    when it has no name constraints (it may vouch for any name)."""
+    certificate = x509.load_pem_x509_certificate(pem.encode())
+    try:
+        extension = certificate.extensions.get_extension_for_class(x509.NameConstraints)
+    except x509.ExtensionNotFound:
+        return None
+    permitted = extension.value.permitted_subtrees or []
+    dns = [n.value for n in permitted if isinstance(n, x509.DNSName)]
+    nets = [str(n.value) for n in permitted if isinstance(n, x509.IPAddress)]
+    return dns, nets
+
+
+def permits(dns: list[str], nets: list[str], name: str) -> bool:
+    """Whether a name (a DNS name or an address) falls in the permitted subtrees."""
+    try:
+        address = ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        lowered = name.lower().rstrip(".")
+        return any(lowered == d or lowered.endswith("." + d) for d in dns)
+    return any(address in ipaddress.ip_network(n) for n in nets)
+
+
 def self_signed(
-    common_name: str, names: list[str], *, ca: bool, days: int, now: datetime.datetime | None = None
+    common_name: str,
+    names: list[str],
+    *,
+    ca: bool,
+    days: int,
+    now: datetime.datetime | None = None,
+    permitted: list[str] | None = None,
+    path_length: int | None = None,
 ) -> tuple[str, str]:
     """(private key PEM, certificate PEM): an ECDSA P-256 key and a certificate
     signed by it, valid ``days`` from now. ``ca``: a root that signs others
-    (as Caddy's own); else a server certificate for ``names``."""
+    (as Caddy's own), only for the ``permitted`` names (a critical name
+    constraint) and through at most ``path_length`` intermediates, when given;
+    else a server certificate for ``names``."""
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     start = now or datetime.datetime.now(datetime.UTC)
@@ -41,7 +84,9 @@ def self_signed(
         # An hour back: a node whose clock is a little behind still accepts it.
         .not_valid_before(start - datetime.timedelta(hours=1))
         .not_valid_after(start + datetime.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(
+            x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), critical=True
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
     usage = dict.fromkeys(
@@ -60,6 +105,10 @@ def self_signed(
     )
     if ca:
         usage.update(key_cert_sign=True, crl_sign=True)
+        if permitted:
+            builder = builder.add_extension(
+                x509.NameConstraints([subtree(p) for p in permitted], None), critical=True
+            )
     else:
         usage.update(digital_signature=True)
         builder = builder.add_extension(

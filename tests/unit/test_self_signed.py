@@ -3,12 +3,18 @@ reaches the output, whatever the task's verbosity or no_log."""
 
 import datetime
 import ipaddress
+import subprocess
 
 import pytest
-from ansible_collections.pifleet.swarm.plugins.plugin_utils._tls import self_signed
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._tls import (
+    constraints,
+    permits,
+    self_signed,
+)
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.support import ansible
 
@@ -99,3 +105,100 @@ def test_a_common_name_x509_cannot_hold_is_refused_by_name(tmp_path):
     )
     assert result.rc != 0
     assert "common_name must be 1 to 64 characters, got 65" in result.output, result.output
+
+
+def _issue(issuer_key, issuer, subject, *, ca, san=None):
+    """A certificate signed by issuer_key, as Caddy's local CA issues them:
+    an intermediate (ca) below the root, a server certificate below that."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - datetime.timedelta(days=1))
+        .not_valid_after(NOW + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if san:
+        builder = builder.add_extension(x509.SubjectAlternativeName([san]), critical=False)
+    return key, builder.sign(issuer_key, hashes.SHA256())
+
+
+def _verify(tmp_path, root, chain, leaf):
+    """openssl verify, as curl checks a site: the root trusted, the rest untrusted."""
+    pem = serialization.Encoding.PEM
+    (tmp_path / "root.pem").write_bytes(root.public_bytes(pem))
+    (tmp_path / "chain.pem").write_bytes(b"".join(c.public_bytes(pem) for c in chain))
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem))
+    when = str(int(NOW.timestamp()))
+    argv = ["openssl", "verify", "-attime", when, "-CAfile", tmp_path / "root.pem"]
+    argv += ["-untrusted", tmp_path / "chain.pem", tmp_path / "leaf.pem"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return out.returncode == 0, out.stdout + out.stderr
+
+
+LAN_ONLY = ["lan", "home.arpa", "192.168.0.0/16", "fd00::/8", "pi"]
+
+
+@pytest.mark.parametrize(
+    ("san", "trusted"),
+    [
+        (x509.DNSName("demo.pifleet.lan"), True),
+        (x509.DNSName("lan"), True),
+        (x509.DNSName("nas.home.arpa"), True),
+        (x509.DNSName("pi"), True),
+        (x509.IPAddress(ipaddress.ip_address("192.168.1.10")), True),
+        (x509.IPAddress(ipaddress.ip_address("fd00::5")), True),
+        (x509.DNSName("bank.example.com"), False),
+        (x509.DNSName("evil-lan"), False),
+        (x509.DNSName("pi.evil.com"), False),
+        (x509.IPAddress(ipaddress.ip_address("8.8.8.8")), False),
+    ],
+)
+def test_a_constrained_root_vouches_only_for_its_names(tmp_path, san, trusted):
+    key_pem, cert_pem = self_signed(
+        "root", [], ca=True, days=10, now=NOW, permitted=LAN_ONLY, path_length=1
+    )
+    root_key, root = _load((key_pem, cert_pem))
+    inter_key, inter = _issue(root_key, root, "intermediate", ca=True)
+    _, leaf = _issue(inter_key, inter, "site", ca=False, san=san)
+    ok, out = _verify(tmp_path, root, [inter], leaf)
+    assert ok == trusted, out
+    if not trusted:
+        assert "subtree violation" in out, out
+
+
+def test_one_intermediate_at_most_below_the_root(tmp_path):
+    root_key, root = _load(self_signed("root", [], ca=True, days=10, now=NOW, path_length=1))
+    inter_key, inter = _issue(root_key, root, "intermediate", ca=True)
+    deeper_key, deeper = _issue(inter_key, inter, "deeper", ca=True)
+    _, leaf = _issue(deeper_key, deeper, "site", ca=False, san=x509.DNSName("a.lan"))
+    assert _verify(tmp_path, root, [inter], _issue(inter_key, inter, "s", ca=False)[1])[0]
+    ok, out = _verify(tmp_path, root, [inter, deeper], leaf)
+    assert not ok and "path length" in out, out
+
+
+def test_constraints_read_back():
+    _, cert = self_signed("root", [], ca=True, days=1, now=NOW, permitted=LAN_ONLY)
+    dns, nets = constraints(cert)
+    assert dns == ["lan", "home.arpa", "pi"] and nets == ["192.168.0.0/16", "fd00::/8"]
+    assert constraints(self_signed("root", [], ca=True, days=1, now=NOW)[1]) is None
+    assert permits(dns, nets, "Demo.Pifleet.LAN.") and permits(dns, nets, "[fd00::1]")
+    assert not permits(dns, nets, "example.com") and not permits(dns, nets, "10.0.0.1")
+
+
+def test_constraints_on_a_server_certificate_are_refused(tmp_path):
+    (tmp_path / "play.yml").write_text(
+        PLAYBOOK.replace(
+            "subject_alt_name: [registry.lan]",
+            "subject_alt_name: [registry.lan]\n        name_constraints: [lan]",
+        )
+    )
+    result = ansible.playbook(
+        tmp_path / "play.yml", inventory="localhost,", env=ansible.checkout_env(), timeout=120
+    )
+    assert result.rc != 0
+    assert "name_constraints and path_length apply to a CA only" in result.output, result.output
