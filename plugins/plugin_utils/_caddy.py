@@ -15,6 +15,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import loca
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import is_image_ref
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._paths import dir_problem
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._swarm import is_label_key
+from ansible_collections.pifleet.swarm.plugins.plugin_utils._tls import constraints, permits
 
 # Names no public CA will certify: they get Caddy's internal CA.
 LAN_SUFFIXES = (".lan", ".local", ".home.arpa", ".internal", ".localhost", ".test")
@@ -149,3 +150,60 @@ def _scalar_problems(values: Mapping) -> list[str]:
             f"got {values['caddy_data_label']!r}"
         )
     return out
+
+
+def networks_left(networks: list[Mapping], services: list[Mapping]) -> list[str]:
+    """Names of the stack's networks that no service of it names, in its spec
+    or in the spec a rollback returns to (PreviousSpec): what an earlier
+    setting of the stack made (Docker never changes a network; a new setting
+    names a new one). `networks`: the Docker API's network objects carrying
+    the stack's namespace label; `services`: its service objects."""
+    named = set()
+    for service in services:
+        for spec in (service.get("Spec"), service.get("PreviousSpec")):
+            template = (spec or {}).get("TaskTemplate") or {}
+            named |= {n.get("Target") for n in template.get("Networks") or []}
+    return sorted(n["Name"] for n in networks if not {n.get("Id"), n["Name"]} & named)
+
+
+# The LAN's addresses: private, shared (CGNAT, tailnets), loopback, link-local.
+LAN_NETWORKS = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "fc00::/7",
+    "fe80::/10",
+    "::1/128",
+)
+
+
+def internal_names(sites: list[Mapping]) -> list[str]:
+    """Every name (and alias) the stack's CA certifies, in the order listed."""
+    return [
+        name
+        for site in sites
+        if tls_mode(str(site["name"]), str(site.get("tls") or "auto")) == "internal"
+        for name in [site["name"], *(site.get("aliases") or [])]
+    ]
+
+
+def ca_permitted(sites: list[Mapping]) -> list[str]:
+    """What a new CA of the stack may certify: LAN names and addresses, and
+    each name it certifies now that is outside them (a name without a dot,
+    an address on the Internet, a public name with tls: internal)."""
+    dns = [suffix.lstrip(".") for suffix in LAN_SUFFIXES]
+    outside = [n for n in internal_names(sites) if not permits(dns, list(LAN_NETWORKS), n)]
+    return dns + list(LAN_NETWORKS) + sorted({n.lower().rstrip(".").strip("[]") for n in outside})
+
+
+def ca_outside(root_pem: str, sites: list[Mapping]) -> list[str] | None:
+    """The names the stack's CA would certify but may not (its name
+    constraints exclude them: browsers would refuse their certificates);
+    None when the CA has no constraints (made before they existed)."""
+    permitted = constraints(root_pem)
+    if permitted is None:
+        return None
+    return [n for n in internal_names(sites) if not permits(*permitted, n)]

@@ -161,6 +161,15 @@ CASES = [
         extra={"caddy_sites": [{"name": "not a name", "src": "demo"}]},
     ),
     Case(
+        # The stack's CA may certify LAN names only (and those of its first
+        # sites): a public name with tls: internal is refused before copying.
+        "internal-tls-public-name",
+        "variable",
+        "caddy.yml",
+        "intranet.example.com is outside them",
+        extra={"caddy_sites": [DEMO, {**DEMO, "name": "intranet.example.com", "tls": "internal"}]},
+    ),
+    Case(
         "php-without-image",
         "variable",
         "caddy.yml",

@@ -13,6 +13,7 @@ import h3
 import pytest
 import testinfra
 import testinfra.utils.ansible_runner
+from cryptography import x509
 
 from tests.support.ansible import adhoc, playbook
 
@@ -93,6 +94,22 @@ def test_certificate_is_from_the_stack_ca(host):
     assert code == 200
 
 
+def test_the_root_vouches_for_lan_names_only(host):
+    """The root clients trust carries a critical name constraint (LAN names
+    and addresses; demo.pifleet.lan is under lan, and curl above checked the
+    chain against it) and lets one intermediate, Caddy's, stand below it."""
+    if host.backend.get_hostname() != "pi1":
+        pytest.skip("one root for the stack")
+    with open(CA, "rb") as f:
+        root = x509.load_pem_x509_certificate(f.read())
+    names = root.extensions.get_extension_for_class(x509.NameConstraints)
+    assert names.critical
+    permitted = {str(n.value) for n in names.value.permitted_subtrees}
+    assert {"lan", "home.arpa", "192.168.0.0/16", "10.0.0.0/8", "fc00::/7"} <= permitted
+    assert not {"com", "org", "0.0.0.0/0"} & permitted, permitted
+    assert root.extensions.get_extension_for_class(x509.BasicConstraints).value.path_length == 1
+
+
 @pytest.mark.parametrize("service", ["web_caddy", "web_php"])
 def test_services_converged(host, service):
     if host.backend.get_hostname() != "pi1":
@@ -126,6 +143,68 @@ def test_admin_api_is_not_published(host):
         check=False,
     )
     assert out.returncode != 0
+
+
+def running(host, service):
+    """`docker inspect` of this node's running containers of a stack service."""
+    with host.sudo():
+        ids = host.check_output(
+            f"docker ps -q --filter label=com.docker.swarm.service.name={service}"
+        ).split()
+        return json.loads(host.check_output(f"docker inspect {' '.join(ids)}")) if ids else []
+
+
+def status(host, container, *reader):
+    """/proc/1/status of a container (its main process), read with its own tool."""
+    with host.sudo():
+        out = host.check_output(f"docker exec {container['Id']} {' '.join(reader)}")
+    return dict(line.split(":\t", 1) for line in out.splitlines() if ":\t" in line)
+
+
+PHP_READ = ("/usr/bin/php", "-r", "'echo file_get_contents(\"/proc/1/status\");'")
+PHP_NET = ("/usr/bin/php", "-r", '\'echo implode(" ", scandir("/sys/class/net"));\'')
+BACKEND = "web_backend_internal"  # the lab's kernel has no ESP: not encrypted
+
+
+def test_caddy_keeps_only_the_power_to_bind_its_ports(host):
+    """Every capability dropped but NET_BIND_SERVICE (bit 10), a read-only root."""
+    caddy = running(host, "web_caddy")
+    assert caddy, "no Caddy task runs on this node"
+    for container in caddy:
+        assert container["HostConfig"]["ReadonlyRootfs"], container["Name"]
+        proc = status(host, container, "/bin/busybox", "cat", "/proc/1/status")
+        assert int(proc["CapEff"], 16) == 1 << 10, proc["CapEff"]
+        assert set(container["NetworkSettings"]["Networks"]) == {BACKEND, "web_edge"}
+
+
+def test_php_fpm_runs_as_www_data_without_privileges_or_a_way_out(host):
+    """No capability, uid 33 (master included), a read-only root, and one
+    network interface: the internal backend's, none on docker_gwbridge."""
+    php = running(host, "web_php")
+    if not php:
+        pytest.skip("no PHP-FPM task on this node (2 replicas on 4 nodes)")
+    for container in php:
+        assert container["HostConfig"]["ReadonlyRootfs"], container["Name"]
+        proc = status(host, container, *PHP_READ)
+        assert int(proc["CapEff"], 16) == 0, proc["CapEff"]
+        assert proc["Uid"].split()[:2] == ["33", "33"], proc["Uid"]
+        assert set(container["NetworkSettings"]["Networks"]) == {BACKEND}
+        with host.sudo():
+            links = host.check_output(f"docker exec {container['Id']} {' '.join(PHP_NET)}")
+        assert sorted(links.split()) == [".", "..", "eth0", "lo"], links
+
+
+def test_the_backend_is_internal(host):
+    if host.backend.get_hostname() != "pi1":
+        pytest.skip("asked of the manager")
+    with host.sudo():
+        backend = json.loads(host.check_output(f"docker network inspect {BACKEND}"))[0]
+        names = host.check_output(
+            "docker network ls -q --filter label=com.docker.stack.namespace=web"
+            " --format '{{.Name}}'"
+        ).split()
+    assert backend["Internal"] and "encrypted" not in (backend["Options"] or {}), backend
+    assert sorted(names) == [BACKEND, "web_edge"], names
 
 
 # Changes, run once from the manager's test (they act on the whole stack).
@@ -226,12 +305,14 @@ def caddy_runs(node):
 
 
 @pytest.fixture
-def rebuilt_caddy(manager):
-    """Every node's pifleet/caddy:2 replaced by a new build under the same tag
-    (as a recipe change or images_refresh leaves it). It stays: the same
-    Caddy with one more label and the recipe's hash label, so the images role
-    keeps it and later converges change nothing (rolling the old one back
-    would cost a second rollout of every node)."""
+def upgraded(manager):
+    """What an upgrade of the collection leaves: every node's pifleet/caddy:2
+    replaced by a new build under the same tag (a recipe change; also what
+    images_refresh does), and a network of the stack that the new release no
+    longer names (the backend before it was internal). The new build stays:
+    the same Caddy with one more label and the recipe's hash label, so the
+    images role keeps it and later converges change nothing (rolling the old
+    one back would cost a second rollout of every node)."""
     fleet = nodes(manager)
     for node in fleet:
         with node.sudo():
@@ -239,6 +320,10 @@ def rebuilt_caddy(manager):
                 f"printf 'FROM {CADDY_IMAGE}\\nLABEL org.pifleet.test=rebuilt\\n'"
                 f" | docker build --quiet -t {CADDY_IMAGE} -"
             )
+    with manager.sudo():
+        manager.run_test(
+            "docker network create -d overlay --label com.docker.stack.namespace=web web_backend"
+        )
     return {n: image_id(n) for n in fleet}
 
 
@@ -288,14 +373,17 @@ def test_site_change_rolls_out_without_failed_requests(manager, hurried_site):
     assert converge(manager, {}).rc == 0
 
 
-def test_a_rebuilt_image_rolls_out(manager, rebuilt_caddy):
-    """Only the image changed (rebuilt under the same tag, as images_refresh
-    or a recipe change leaves it): the next converge runs it on every node,
-    where the stack alone (same tag, no registry asked) would keep the old."""
+def test_an_upgrade_rolls_out_the_new_image_and_drops_the_old_network(manager, upgraded):
+    """Only the image changed (rebuilt under the same tag): the next converge
+    runs it on every node, where the stack alone (same tag, no registry
+    asked) would keep the old. The network no service names is removed."""
     run = converge(manager, {})
     assert run.rc == 0, run.output[-3000:]
-    for node, new in rebuilt_caddy.items():
+    for node, new in upgraded.items():
         assert caddy_runs(node) == {new}, f"{node.backend.get_hostname()} runs the old image"
+    with manager.sudo():
+        assert manager.run("docker network inspect web_backend").rc != 0, "the old network stays"
+        assert manager.run(f"docker network inspect {BACKEND}").rc == 0
 
 
 def site_files_stay_the_sources(manager, src):

@@ -170,6 +170,22 @@ def test_caddy_is_behind_the_routing_mesh(host):
         assert host.file("/proc/net/ip_vs").exists
 
 
+def test_the_backend_is_encrypted_where_the_kernel_has_esp(host):
+    """This kernel has ESP and the policy and u32 matches (as modules), so
+    caddy_backend_encryption auto encrypts the network Caddy reaches PHP-FPM
+    on; the PHP page below crosses it. One VM: Docker makes the network and
+    its rules, but no IPsec state is needed until a second node joins."""
+    with host.sudo():
+        facts = host.ansible("pifleet.swarm.node_facts", check=False)["ansible_facts"]
+    assert facts["node_facts"]["encrypted_overlay"], facts["node_facts"]
+    backend = json.loads(docker(host, "network", "inspect", "web_backend_encrypted"))[0]
+    assert backend["Internal"] and "encrypted" in backend["Options"], backend
+    for service in ("web_caddy", "web_php"):
+        spec = json.loads(docker(host, "service", "inspect", service))[0]["Spec"]
+        targets = {n["Target"] for n in spec["TaskTemplate"]["Networks"]}
+        assert backend["Id"] in targets, service
+
+
 def curl(host, scheme, path="/"):
     port = vm(host)["https_port" if scheme == "https" else "http_port"]
     cmd = ["curl", "-sS", "--max-time", "30", "--resolve", f"{SITE}:{port}:127.0.0.1"]
