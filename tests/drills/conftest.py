@@ -491,10 +491,12 @@ def _markdown() -> str:
         if r.error:
             lines.append(f"- failure: `{r.error}`")
         if r.cases:
-            lines += ["", "| case | input | result | message |", "|---|---|---|---|"]
+            lines += ["", "| case | input | result | nodes and Swarm unchanged | message |"]
+            lines.append("|---|---|---|---|---|")
             for c in r.cases:
                 msg = c["message"].replace("|", "\\|").replace("\n", " ")
-                lines.append(f"| {c['id']} | `{c['input']}` | {c['result']} | {msg} |")
+                still = c.get("unchanged", "")
+                lines.append(f"| {c['id']} | `{c['input']}` | {c['result']} | {still} | {msg} |")
     return "\n".join(lines) + "\n"
 
 
