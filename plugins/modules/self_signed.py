@@ -16,6 +16,13 @@ description:
     is contacted. Meant to be handed straight to a Docker secret (the key)
     and a Docker config (the certificate), as the caddy role does with its
     internal CA and the images role with its registry's certificate.
+  - With O(client_seed), derives a TLS client's Ed25519 key and certificate
+    from that secret instead. The same seed and O(common_name) give the same
+    key and certificate byte for byte, so the identity can be lent to hosts
+    on every run without being stored anywhere, and a server configured with
+    the certificate (as its only client CA) accepts exactly that client. The
+    images role derives the fleet's identity for its registry from the
+    Swarm's manager join token.
   - The result is hidden from output whatever the task says (as with
     C(no_log)), because it carries the private key.
 author:
@@ -40,7 +47,10 @@ options:
     type: bool
     default: false
   valid_days:
-    description: Days the certificate is valid from now.
+    description:
+      - Days the certificate is valid from now. Not with O(client_seed),
+        whose certificate does not depend on the time (valid from 2000 on,
+        with no expiry date).
     type: int
     default: 3650
   name_constraints:
@@ -58,6 +68,13 @@ options:
       - With O(ca=true), how many intermediate CAs may stand between it and a
         server certificate (Caddy's local CA signs through one); without it, any number.
     type: int
+  client_seed:
+    description:
+      - A secret to derive a client identity from (C(clientAuth) only, its
+        own trust anchor). Takes O(common_name) and nothing else.
+      - Whoever knows the seed can derive the key, so use a secret that already
+        grants as much, such as a join token.
+    type: str
 attributes:
   action:
     support: full
@@ -68,8 +85,10 @@ attributes:
   diff_mode:
     support: none
   idempotent:
-    support: none
-    description: Every run makes a new key; call it only when none is stored yet.
+    support: partial
+    description:
+      - Every run makes a new key; call it only when none is stored yet.
+      - With O(client_seed), the same seed gives the same key and certificate.
 seealso:
   - module: community.crypto.x509_certificate_pipe
 """
@@ -86,6 +105,12 @@ EXAMPLES = r"""
     name: sites_root_key
     data: "{{ ca.privatekey }}"
   no_log: true
+
+- name: Derive the fleet's client identity for its registry
+  pifleet.swarm.self_signed:
+    common_name: pifleet-registry client
+    client_seed: "{{ swarm.swarm_facts.JoinTokens.Manager }}"
+  register: client
 """
 
 RETURN = r"""

@@ -1,16 +1,19 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A self-signed certificate and its key, made in the controller's memory
-(the caddy role's internal CA, the images role's registry certificate)."""
+(the caddy role's internal CA, the images role's registry certificate and
+the fleet's client identity for it)."""
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
 import ipaddress
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
@@ -120,6 +123,63 @@ def self_signed(
             x509.SubjectAlternativeName([san_entry(name) for name in names]), critical=False
         )
     certificate = builder.sign(key, hashes.SHA256())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return key_pem, certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+# A client identity must come out the same on every run (the registry is
+# configured with its certificate), so nothing in it may depend on the time.
+CLIENT_NOT_BEFORE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+# RFC 5280's "no well-defined expiration date".
+CLIENT_NOT_AFTER = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC)
+
+
+def client_identity(seed: str, common_name: str) -> tuple[str, str]:
+    """(private key PEM, certificate PEM) of a TLS client, derived from
+    ``seed``: the same seed and name give the same key and the same
+    certificate byte for byte (Ed25519 signs deterministically; serial and
+    dates are fixed), so whoever can read the seed can lend the identity
+    again without storing its key anywhere. The certificate is self-signed,
+    for client authentication only, and is its own trust anchor: the server
+    trusts exactly it."""
+    if not seed:
+        raise ValueError("a client identity needs a non-empty seed")
+    secret = hmac.new(
+        seed.encode(), b"pifleet.swarm client identity\0" + common_name.encode(), hashlib.sha256
+    ).digest()
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(secret)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    serial = int.from_bytes(hashlib.sha256(b"serial\0" + secret).digest()[:19], "big") | 1
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(CLIENT_NOT_BEFORE)
+        .not_valid_after(CLIENT_NOT_AFTER)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(key, None)
+    )
     key_pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

@@ -7,13 +7,14 @@ import subprocess
 
 import pytest
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._tls import (
+    client_identity,
     constraints,
     permits,
     self_signed,
 )
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.support import ansible
@@ -202,3 +203,104 @@ def test_constraints_on_a_server_certificate_are_refused(tmp_path):
     )
     assert result.rc != 0
     assert "name_constraints and path_length apply to a CA only" in result.output, result.output
+
+
+SEED = "SWMTKN-1-0123456789abcdefghijklmnopqrstuvwxyz-abcdefghijklmnopqrstuvwxy"
+
+
+def test_a_client_identity_is_the_same_for_the_same_seed_and_name():
+    """The registry is configured with the certificate and nodes are lent the
+    key on every run: derived again, both must be identical."""
+    assert client_identity(SEED, "pifleet-registry client") == client_identity(
+        SEED, "pifleet-registry client"
+    )
+    other_seed = client_identity(SEED + "x", "pifleet-registry client")
+    other_name = client_identity(SEED, "another client")
+    mine = client_identity(SEED, "pifleet-registry client")
+    assert len({mine[0], other_seed[0], other_name[0]}) == 3
+    with pytest.raises(ValueError):
+        client_identity("", "pifleet-registry client")
+
+
+def test_a_client_identity_authenticates_a_client_and_nothing_else(tmp_path):
+    key, cert = _load(client_identity(SEED, "pifleet-registry client"))
+    assert isinstance(key, ed25519.Ed25519PrivateKey)
+    assert key.public_key().public_bytes_raw() == cert.public_key().public_bytes_raw()
+    cert.verify_directly_issued_by(cert)
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(usage) == [ExtendedKeyUsageOID.CLIENT_AUTH]
+    # As a server checks it, the certificate its own anchor: good for a
+    # client, refused as a server's (or anyone's CA).
+    (tmp_path / "client.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem = str(tmp_path / "client.pem")
+
+    def verify(purpose):
+        argv = ["openssl", "verify", "-purpose", purpose, "-CAfile", pem, pem]
+        return subprocess.run(argv, capture_output=True, text=True, check=False).returncode
+
+    assert verify("sslclient") == 0
+    assert verify("sslserver") != 0
+
+
+CLIENT_PLAYBOOK = """
+- name: Derive a client identity
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Derive it twice (no no_log here on purpose)
+      pifleet.swarm.self_signed:
+        common_name: pifleet-registry client
+        client_seed: "{{ seed }}"
+      register: made
+      loop: [1, 2]
+
+    - name: Both the same, and a client's
+      ansible.builtin.assert:
+        that:
+          - made.results[0].privatekey == made.results[1].privatekey
+          - made.results[0].certificate == made.results[1].certificate
+          - made.results[0].privatekey is search('BEGIN PRIVATE KEY')
+"""
+
+
+def test_a_client_identity_and_its_seed_never_reach_the_output(tmp_path):
+    (tmp_path / "play.yml").write_text(CLIENT_PLAYBOOK)
+    result = ansible.playbook(
+        tmp_path / "play.yml",
+        "-vvv",
+        "-e",
+        f"seed={SEED}",
+        inventory="localhost,",
+        env=ansible.checkout_env(),
+        timeout=120,
+    )
+    assert result.rc == 0, result.output
+    assert "PRIVATE KEY" not in result.output and "BEGIN CERTIFICATE" not in result.output
+    # The seed is on the command line (as -e), so only the task's output may not show it.
+    assert result.output.count(SEED) <= 1, result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("valid_days: 30", "takes a non-empty seed and common_name only, not valid_days"),
+        ("ca: true", "takes a non-empty seed and common_name only, not ca"),
+        ("subject_alt_name: [a.lan]", "not subject_alt_name"),
+    ],
+)
+def test_a_client_identity_takes_nothing_that_would_change_it(tmp_path, extra, message):
+    play = CLIENT_PLAYBOOK.replace(
+        "      register: made\n      loop: [1, 2]", f"        {extra}\n      register: made"
+    )
+    (tmp_path / "play.yml").write_text(play)
+    result = ansible.playbook(
+        tmp_path / "play.yml",
+        "-e",
+        f"seed={SEED}",
+        inventory="localhost,",
+        env=ansible.checkout_env(),
+        timeout=120,
+    )
+    assert result.rc != 0
+    assert message in result.output, result.output
