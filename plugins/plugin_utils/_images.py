@@ -170,8 +170,14 @@ def copies(
 
 
 def wanted(refs: list[str], results: list[Mapping]) -> list[dict[str, str]]:
-    """{ref, hash} of each image a builder made, in recipe order."""
-    return [{"ref": ref, "hash": result["hash"]} for ref, result in zip(refs, results, strict=True)]
+    """{ref, hash, id} of each image a builder made, in recipe order. The id
+    (the digest of the image's config, so of its whole content) is what a
+    node checks a copy from the registry against; empty before a first build
+    in check mode."""
+    return [
+        {"ref": ref, "hash": result["hash"], "id": (result.get("image") or {}).get("id", "")}
+        for ref, result in zip(refs, results, strict=True)
+    ]
 
 
 def ssh_argv(options: Mapping, remote: str) -> list[str]:
@@ -227,7 +233,7 @@ def _path_in_registry(name: str) -> str:
 
 
 def registry_refs(wanted_builds: list[Mapping], registry: str) -> list[dict[str, str]]:
-    """{ref, hash, remote, path, tag} per build: where it lives in the registry.
+    """{ref, hash, id, remote, path, tag} per build: where it lives in the registry.
 
     Each build gets its own tag, the image's tag plus the first 12 hex digits
     of its content hash (name:2 -> registry/name:2-<hash12>), so "the registry
@@ -245,6 +251,7 @@ def registry_refs(wanted_builds: list[Mapping], registry: str) -> list[dict[str,
             {
                 "ref": build["ref"],
                 "hash": build["hash"],
+                "id": build.get("id", ""),
                 "remote": f"{registry}/{path}:{remote_tag}",
                 "path": path,
                 "tag": remote_tag,
@@ -281,4 +288,27 @@ def plan(
     if built is not None and refs is not None:
         builds = wanted(refs, built)
         out["builds"] = registry_refs(builds, registry) if registry else builds
+    return out
+
+
+def registry_manifests(answers: list[Mapping]) -> list[dict]:
+    """Each build of a loop that asked the registry for its manifest, with
+    `held` (the registry holds the build as its builder made it) and, when it
+    does, `pull`: the build by the digest of that manifest.
+
+    A manifest names its image's config by digest, and that digest is the
+    image's id, the same on every engine that holds the image. So a manifest
+    whose config is not the builder's image id (someone else pushed under the
+    build's tag, or a push stopped half-way) is not the build, whatever its
+    labels say; and pulling by the manifest's digest makes the engine refuse
+    anything else than what was checked."""
+    out = []
+    for answer in answers:
+        build = answer["item"]
+        config = ((answer.get("json") or {}).get("config") or {}).get("digest", "")
+        digest = answer.get("docker_content_digest", "")
+        held = answer.get("status") == 200 and bool(build.get("id")) and config == build["id"]
+        registry = build["remote"].split("/", 1)[0]
+        pull = f"{registry}/{build['path']}@{digest}" if held and digest else ""
+        out.append({**build, "held": held and bool(pull), "pull": pull})
     return out

@@ -4,11 +4,14 @@ test_inputs.py; streaming over SSH: test_image_stream.py)."""
 import base64
 
 import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.pifleet.swarm.plugins.filter.images import FilterModule
 from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import render_manifest
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
     MANIFEST_HEADER,
     builders,
     plan,
+    registry_manifests,
     registry_refs,
     wanted,
     with_dirs,
@@ -87,10 +90,11 @@ def test_a_new_file_is_recorded_before_it_is_copied():
     assert out["record_first"][0]["content"] == images_manifest(["Dockerfile", "new/"])
 
 
-def test_wanted_pairs_refs_with_hashes():
-    assert wanted(["a:1", "b:2"], [{"hash": "h1"}, {"hash": "h2"}]) == [
-        {"ref": "a:1", "hash": "h1"},
-        {"ref": "b:2", "hash": "h2"},
+def test_wanted_pairs_refs_with_hashes_and_image_ids():
+    built = [{"hash": "h1", "image": {"id": "sha256:i1"}}, {"hash": "h2"}]
+    assert wanted(["a:1", "b:2"], built) == [
+        {"ref": "a:1", "hash": "h1", "id": "sha256:i1"},
+        {"ref": "b:2", "hash": "h2", "id": ""},
     ]
 
 
@@ -99,11 +103,13 @@ H2 = "b2" * 32
 
 
 def test_registry_refs_name_each_build_by_its_hash():
-    refs = registry_refs([{"ref": "pifleet/caddy:2", "hash": H1}], "10.0.0.1:5000")
+    build = {"ref": "pifleet/caddy:2", "hash": H1, "id": "sha256:i1"}
+    refs = registry_refs([build], "10.0.0.1:5000")
     assert refs == [
         {
             "ref": "pifleet/caddy:2",
             "hash": H1,
+            "id": "sha256:i1",
             "remote": f"10.0.0.1:5000/pifleet/caddy:2-{H1[:12]}",
             "path": "pifleet/caddy",
             "tag": f"2-{H1[:12]}",
@@ -148,7 +154,7 @@ def test_plan_says_only_what_its_inputs_tell():
     assert set(first) == {"recipes", "builders"} and first["builders"] == {"aarch64": "pi1"}
     built = [{"hash": H1, "rebuilt": False}]
     streamed = plan(built=built, refs=["pifleet/caddy:2"])
-    assert streamed == {"builds": [{"ref": "pifleet/caddy:2", "hash": H1}]}
+    assert streamed == {"builds": [{"ref": "pifleet/caddy:2", "hash": H1, "id": ""}]}
     (pushed,) = plan(built=built, refs=["pifleet/caddy:2"], registry="10.0.0.1:5000")["builds"]
     assert pushed["remote"] == f"10.0.0.1:5000/pifleet/caddy:2-{H1[:12]}"
 
@@ -156,3 +162,54 @@ def test_plan_says_only_what_its_inputs_tell():
 def test_plan_refuses_builds_that_do_not_match_the_recipes():
     with pytest.raises(ValueError):
         plan(built=[{"hash": H1}], refs=["a:1", "b:1"])
+
+
+BUILD = {
+    "ref": "pifleet/caddy:2",
+    "hash": H1,
+    "id": "sha256:" + "c" * 64,
+    "remote": f"10.0.0.1:5000/pifleet/caddy:2-{H1[:12]}",
+    "path": "pifleet/caddy",
+    "tag": f"2-{H1[:12]}",
+}
+DIGEST = "sha256:" + "d" * 64
+
+
+def answer(status=200, config=BUILD["id"], digest=DIGEST, build=BUILD):
+    """A uri result for GET /v2/<path>/manifests/<tag>."""
+    out = {"item": build, "status": status, "docker_content_digest": digest}
+    if status == 200:
+        out["json"] = {"schemaVersion": 2, "config": {"digest": config}}
+    return out
+
+
+def test_the_registry_holds_a_build_when_its_manifest_names_the_builders_image():
+    (held,) = registry_manifests([answer()])
+    assert held["held"] and held["pull"] == f"10.0.0.1:5000/pifleet/caddy@{DIGEST}"
+    assert held["ref"] == "pifleet/caddy:2"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        answer(status=404),
+        # Someone pushed another image under the build's tag (its labels may
+        # copy the hash label: only the config digest, the image id, tells).
+        answer(config="sha256:" + "e" * 64),
+        # No digest header: nothing to pull by.
+        answer(digest=""),
+        # Check mode before a first build: no image id to compare with.
+        answer(build={**BUILD, "id": ""}),
+    ],
+)
+def test_anything_else_is_not_held(reply):
+    (out,) = registry_manifests([reply])
+    assert not out["held"] and out["pull"] == ""
+
+
+def test_the_filter_takes_a_registered_loop():
+    manifests = FilterModule().filters()["images_registry_manifests"]
+    assert manifests({"results": [answer(), {"skipped": True, "item": BUILD}]})[0]["held"]
+    assert manifests({"skipped": True, "results": []}) == []
+    with pytest.raises(AnsibleFilterError):
+        manifests("nope")

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from plugins.plugin_utils._tls import client_identity
+
 HASH = "org.pifleet.arm_image.hash"
 REF = "pifleet-test/hello:1"
 
@@ -45,25 +47,50 @@ def test_the_registry_runs_on_the_manager_with_a_trusted_certificate(host):
             "--format '{{.Node}} {{.CurrentState}}'"
         )
         assert running.startswith("pi1 Running"), running
-        # The registry speaks TLS with that certificate, for that address.
+        # The registry speaks TLS with that certificate, for that address,
+        # and answers no client without the fleet's identity: the handshake
+        # gets as far as the client certificate, then fails.
         script = (
             "import ssl, sys, urllib.request; "
             "c = ssl.create_default_context(cafile=sys.argv[1]); "
             "print(urllib.request.urlopen(sys.argv[2], context=c).read().decode())"
         )
-        catalog = host.check_output(
+        catalog = host.run(
             f'python3 -c "{script}" /etc/docker/certs.d/{trust}/ca.crt https://{trust}/v2/_catalog'
         )
-        assert "pifleet-test/hello" in json.loads(catalog)["repositories"]
+        assert catalog.rc != 0, catalog.stdout
+        assert re.search(r"CERTIFICATE_REQUIRED|BAD_CERTIFICATE|bad certificate", catalog.stderr), (
+            catalog.stderr
+        )
 
 
 def test_the_key_is_only_a_docker_secret(host):
-    """The registry's private key never lands in a file on a node."""
+    """The registry's private key never lands in a file on a node, and the
+    fleet's client key, lent for a run, is gone once the run is over."""
     with host.sudo():
         found = host.run(
-            "grep -rl 'PRIVATE KEY' /etc/docker /var/lib/pifleet /root /home 2>/dev/null"
+            "grep -rl 'PRIVATE KEY' /etc/docker /var/lib/pifleet /root /home /run 2>/dev/null"
         )
         assert found.stdout.strip() == "", found.stdout
+        lent = host.run("ls -A /run/pifleet-registry /etc/docker/certs.d/*/client.*")
+        assert lent.stdout.strip() == "", lent.stdout
+
+
+def test_no_engine_can_write_to_the_registry_between_runs(host):
+    """Each node's engine trusts the registry, but between runs none holds the
+    fleet's client identity: a push (the first thing someone on the LAN would
+    try, with any engine) is refused at the TLS handshake. Before, anyone who
+    trusted the certificate, or skipped the check, could push and delete."""
+    if host.backend.get_hostname() != "pi2":
+        pytest.skip("one node is enough")
+    with host.sudo():
+        registry = host.check_output("ls /etc/docker/certs.d")
+        intruder = f"{registry}/pifleet-test/hello:intruder"
+        host.run_test(f"docker tag {REF} {intruder}")
+        push = host.run(f"docker push {intruder}")
+        host.run_test(f"docker rmi {intruder}")
+    assert push.rc != 0, push.stdout
+    assert "bad certificate" in push.stderr + push.stdout, push.stderr
 
 
 @pytest.fixture
@@ -85,6 +112,58 @@ def test_a_node_that_lost_the_image_pulls_it_again(pi3_lost_its_copy, converge_a
     assert changed["pi3"] > 0 and changed["pi1"] == 0 and changed["pi2"] == 0, changed
     with host.sudo():
         assert host.check_output(f"docker run --rm {REF}") == "hello from the fleet's registry"
+
+
+@pytest.fixture
+def forged(host):
+    """A node that holds the fleet's identity (during a run, or someone who
+    took it from a node) pushes another image under the build's registry
+    tag, its labels (the hash label too) copied from the build. The identity
+    is derived here as the role derives it, and lent to pi1's engine for the
+    push only. pi3 lost its copy."""
+    if host.backend.get_hostname() != "pi3":
+        pytest.skip("one node is enough")
+    builder = host.get_host("ansible://pi1", ansible_inventory=host.backend.ansible_inventory)
+    with builder.sudo():
+        registry = builder.check_output("ls /etc/docker/certs.d")
+        token = builder.check_output("docker swarm join-token -q manager")
+        key, cert = client_identity(token, "pifleet.swarm registry client")
+        certs = f"/etc/docker/certs.d/{registry}"
+        build = json.loads(builder.check_output(f"docker image inspect {REF}"))[0]
+        remote = f"{registry}/{REF}-{build['Config']['Labels'][HASH][:12]}"
+        builder.run_test(
+            f"printf 'FROM {REF}\\nLABEL org.pifleet.test=forged\\n'"
+            f" | docker build --quiet -t {remote} -"
+        )
+        forgery = builder.check_output(f"docker image inspect --format '{{{{.Id}}}}' {remote}")
+        builder.run_test(
+            f"mkdir -m 0700 /run/forger && printf '%s' '{cert}' > /run/forger/client.cert"
+            f" && (umask 077 && printf '%s' '{key}' > /run/forger/client.key)"
+            f" && ln -s /run/forger/client.cert /run/forger/client.key {certs}/"
+        )
+        try:
+            builder.run_test(f"docker push {remote} && docker rmi {remote}")
+        finally:
+            builder.run(f"rm -rf /run/forger {certs}/client.cert {certs}/client.key")
+    with host.sudo():
+        host.run_test(f"docker rmi {REF}")
+    return build["Id"], forgery
+
+
+def test_a_forged_build_in_the_registry_is_pushed_over_not_pulled(host, forged, converge_again):
+    """The builder sees that the manifest under the build's tag names another
+    image than its own and pushes the build again; pi3 pulls it by the
+    digest of the manifest it checked. Before, the builder saw a manifest
+    there (HEAD 200) and pushed nothing, and pi3 pulled the forgery by tag."""
+    built, forgery = forged
+    assert built != forgery
+    run = converge_again()
+    assert run.rc == 0, run.output[-3000:]
+    assert run.changed["pi1"] > 0, "the builder did not push its build again"
+    with host.sudo():
+        assert host.check_output(f"docker image inspect --format '{{{{.Id}}}}' {REF}") == built
+        names = host.check_output("docker image ls --format '{{.Repository}}:{{.Tag}}'")
+        assert ":5000/" not in names, names
 
 
 @pytest.mark.parametrize(
