@@ -28,7 +28,9 @@ _NAME = re.compile(
 )
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-_SERVICE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
+# The registry's service name starts its Docker config names,
+# "<service>_client_<12 hex>" the longest, and Docker caps those at 64.
+_SERVICE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,43}")
 
 
 def is_image_ref(ref: str) -> bool:
@@ -93,7 +95,8 @@ def _registry_problems(values: Mapping, context) -> list[str]:
     if not _SERVICE.fullmatch(values["images_registry_service"]):
         out.append(
             f"images_registry_service '{values['images_registry_service']}' is not a valid Docker "
-            "service name (letters, digits, '_', '.', '-'; 63 at most)"
+            "service name of 44 characters at most (letters, digits, '_', '.', '-'; its TLS "
+            "certificates are Docker configs named after it)"
         )
     return out
 

@@ -274,6 +274,14 @@ BAD = [
         FLEET,
         "images_registry_service 'a b' is not a valid Docker service name",
     ),
+    (
+        # A valid service name, but the client certificate's config would
+        # be named past Docker's 64 characters, after the images were built.
+        "images",
+        {"images_distribution": "registry", "images_registry_service": "r" * 45},
+        FLEET,
+        "is not a valid Docker service name of 44 characters at most",
+    ),
     # --- caddy
     ("caddy", {"caddy_sites": []}, FLEET, "caddy_sites must list at least one site"),
     ("caddy", {"caddy_sites": "pi.lan"}, FLEET, "caddy_sites must be a list"),
