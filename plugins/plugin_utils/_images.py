@@ -304,13 +304,16 @@ def registry_manifests(answers: list[Mapping]) -> list[dict]:
     whose config is not the builder's image id (someone else pushed under the
     build's tag, or a push stopped half-way) is not the build, whatever its
     labels say; and pulling by the manifest's digest makes the engine refuse
-    anything else than what was checked."""
+    anything else than what was checked. An engine with the containerd image
+    store (Docker 29's default on fresh installs) names an image by the
+    digest of its manifest or index instead: that digest is then the id."""
     out = []
     for answer in answers:
         build = answer["item"]
         config = ((answer.get("json") or {}).get("config") or {}).get("digest", "")
         digest = answer.get("docker_content_digest", "")
-        held = answer.get("status") == 200 and bool(build.get("id")) and config == build["id"]
+        named = bool(build.get("id")) and build["id"] in (config, digest)
+        held = answer.get("status") == 200 and named
         registry = build["remote"].split("/", 1)[0]
         pull = f"{registry}/{build['path']}@{digest}" if held and digest else ""
         out.append({**build, "held": held and bool(pull), "pull": pull})

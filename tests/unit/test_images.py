@@ -189,6 +189,15 @@ def test_the_registry_holds_a_build_when_its_manifest_names_the_builders_image()
     assert held["ref"] == "pifleet/caddy:2"
 
 
+def test_an_image_named_by_its_manifest_digest_is_held_by_that_digest():
+    """The containerd image store's id is the digest of the manifest (or
+    index, which names no config) that was pushed."""
+    reply = answer(config="", digest=BUILD["id"])
+    del reply["json"]["config"]
+    (held,) = registry_manifests([reply])
+    assert held["held"] and held["pull"] == f"10.0.0.1:5000/pifleet/caddy@{BUILD['id']}"
+
+
 @pytest.mark.parametrize(
     "reply",
     [
