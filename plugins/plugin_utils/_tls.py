@@ -60,6 +60,34 @@ def permits(dns: list[str], nets: list[str], name: str) -> bool:
     return any(address in ipaddress.ip_network(n) for n in nets)
 
 
+_USAGES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+
+
+def key_usage(**wanted: bool) -> x509.KeyUsage:
+    """KeyUsage with only the ``wanted`` bits set (x509 wants all nine named)."""
+    return x509.KeyUsage(**{name: wanted.get(name, False) for name in _USAGES})
+
+
+def pem(key, certificate: x509.Certificate) -> tuple[str, str]:
+    """(private key PEM, unencrypted PKCS#8; certificate PEM)."""
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return key_pem, certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
 def self_signed(
     common_name: str,
     names: list[str],
@@ -92,43 +120,24 @@ def self_signed(
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
-    usage = dict.fromkeys(
-        (
-            "digital_signature",
-            "content_commitment",
-            "key_encipherment",
-            "data_encipherment",
-            "key_agreement",
-            "key_cert_sign",
-            "crl_sign",
-            "encipher_only",
-            "decipher_only",
-        ),
-        False,
-    )
     if ca:
-        usage.update(key_cert_sign=True, crl_sign=True)
+        usage = key_usage(key_cert_sign=True, crl_sign=True)
         if permitted:
             builder = builder.add_extension(
                 x509.NameConstraints([subtree(p) for p in permitted], None), critical=True
             )
     else:
-        usage.update(digital_signature=True)
+        usage = key_usage(digital_signature=True)
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
         )
-    builder = builder.add_extension(x509.KeyUsage(**usage), critical=True)
+    builder = builder.add_extension(usage, critical=True)
     if names:
         builder = builder.add_extension(
             x509.SubjectAlternativeName([san_entry(name) for name in names]), critical=False
         )
     certificate = builder.sign(key, hashes.SHA256())
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return key_pem, certificate.public_bytes(serialization.Encoding.PEM).decode()
+    return pem(key, certificate)
 
 
 # A client identity must come out the same on every run (the registry is
@@ -163,26 +172,8 @@ def client_identity(seed: str, common_name: str) -> tuple[str, str]:
         .not_valid_before(CLIENT_NOT_BEFORE)
         .not_valid_after(CLIENT_NOT_AFTER)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(key_usage(digital_signature=True), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
         .sign(key, None)
     )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return key_pem, certificate.public_bytes(serialization.Encoding.PEM).decode()
+    return pem(key, certificate)
