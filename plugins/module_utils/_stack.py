@@ -32,7 +32,7 @@ def rollout_seconds(service: dict) -> float:
 
 
 def services_of(raw_services: list[dict]) -> list[dict]:
-    """{id, name, desired, update_state, rollout_seconds} per
+    """{id, name, labels, desired, update_state, rollout_seconds} per
     `GET /services?status=true` entry.
 
     The wanted count is the daemon's own ServiceStatus.DesiredTasks: for a
@@ -45,6 +45,7 @@ def services_of(raw_services: list[dict]) -> list[dict]:
             {
                 "id": s.get("ID", ""),
                 "name": (s.get("Spec") or {}).get("Name", ""),
+                "labels": (s.get("Spec") or {}).get("Labels") or {},
                 "desired": int((s.get("ServiceStatus") or {}).get("DesiredTasks") or 0),
                 "update_state": (s.get("UpdateStatus") or {}).get("State") or "none",
                 "rollout_seconds": rollout_seconds(s),

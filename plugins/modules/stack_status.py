@@ -90,6 +90,9 @@ services:
     name:
       description: The service's name.
       type: str
+    labels:
+      description: The service's labels (not its containers').
+      type: dict
     desired:
       description: Tasks the Swarm wants of it.
       type: int

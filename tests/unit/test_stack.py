@@ -37,6 +37,17 @@ def test_stack_whole():
     ]
 
 
+def test_each_service_says_which_stack_file_it_runs_from():
+    # The caddy role deploys only when a service lacks the file's digest label.
+    labelled = service(CADDY, "web_caddy", 3)
+    labelled["Spec"]["Labels"] = {"org.pifleet.caddy.stack": "0123456789abcdef"}
+    now = status(NODES, [labelled, service(PHP, "web_php", 2)], WHOLE)
+    assert [s["labels"] for s in now["services"]] == [
+        {"org.pifleet.caddy.stack": "0123456789abcdef"},
+        {},
+    ]
+
+
 def test_stack_not_deployed_yet():
     assert status(NODES, [], [])["shortfall"] == ["no service of the stack is there yet"]
 

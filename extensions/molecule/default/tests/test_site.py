@@ -273,6 +273,64 @@ def test_broken_config_is_rejected_and_the_site_keeps_serving(manager):
         assert get(address, SITE)[0] == 200
 
 
+VERSION = "docker service inspect web_caddy web_php --format '{{.Version.Index}}'"
+REFUSING_IMAGE = "pifleet-test/caddy-refuses:1"
+
+
+@pytest.fixture
+def refusing_caddy(manager):
+    """A Caddy image whose `caddy validate` refuses every Caddyfile, as a newer
+    Caddy would refuse a directive an older one took: a refusal the role's
+    input rules cannot foresee."""
+    script = "echo Error: adapting config: refused by the test image >&2; exit 1"
+    entrypoint = json.dumps(["/bin/busybox", "sh", "-c", script])
+    dockerfile = f"FROM {CADDY_IMAGE}\\nENTRYPOINT {entrypoint}\\n"
+    with manager.sudo():
+        manager.run_test(f"printf '{dockerfile}' | docker build --quiet -t {REFUSING_IMAGE} -")
+    yield REFUSING_IMAGE
+    with manager.sudo():
+        manager.run(f"docker image rm {REFUSING_IMAGE}")
+
+
+def test_a_caddyfile_caddy_refuses_stops_every_run_before_the_deploy(manager, refusing_caddy):
+    """Caddy's own validation is the last check, and it is skipped on a re-run
+    only for a Caddyfile that the same image accepted: a refused one is not
+    kept, so the next run with the same input is refused again rather than
+    deployed."""
+    with manager.sudo():
+        before = manager.check_output(VERSION)
+    for attempt in (1, 2):
+        run = converge(manager, {"caddy_image": refusing_caddy})
+        assert run.rc != 0, f"run {attempt} deployed a Caddyfile Caddy refused"
+        assert "Caddy rejects the Caddyfile" in run.output, run.output[-3000:]
+        assert "refused by the test image" in run.output
+    with manager.sudo():
+        assert manager.check_output(VERSION) == before, "the stack must not have been touched"
+
+
+def test_a_stack_not_deployed_from_this_file_is_deployed_again(manager):
+    """An unchanged re-run deploys nothing; a service that does not run from
+    the current stack file (a run cut off after writing it and before its
+    deploy, an update Swarm rolled back) is deployed again."""
+    label = "org.pifleet.caddy.stack"
+    read = f"docker service inspect web_php --format '{{{{ index .Spec.Labels \"{label}\" }}}}'"
+    with manager.sudo():
+        digest = manager.check_output(read)
+        before = manager.check_output(VERSION)
+    assert len(digest) == 16, digest
+    unchanged = converge(manager, {})
+    assert unchanged.rc == 0, unchanged.output[-3000:]
+    assert "changed=0" in unchanged.output.split("PLAY RECAP")[-1]
+    with manager.sudo():
+        assert manager.check_output(VERSION) == before, "an unchanged re-run deployed"
+        manager.run_test(f"docker service update --quiet --label-add {label}=cut-off web_php")
+    again = converge(manager, {})
+    assert again.rc == 0, again.output[-3000:]
+    assert "changed: [pi1]" in again.output.split("Deploy the stack (no registry")[1][:400]
+    with manager.sudo():
+        assert manager.check_output(read) == digest
+
+
 @pytest.fixture
 def hurried_site(tmp_path):
     """The demo site as a hurried user keeps a second one: a git checkout with
