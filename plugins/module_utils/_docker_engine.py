@@ -13,6 +13,9 @@ SOURCES = ("docker", "distro", "present")
 # Engines from other sources that the chosen source must not silently replace.
 MARKERS = ("docker-ce", "docker.io", "docker-engine", "moby-engine")
 OTHER_ENGINES = ("docker.io", "docker-engine", "moby-engine")
+# Where ansible.builtin.deb822_repository keeps the key of the source named
+# docker: .asc for an armored key, .gpg for a binary one.
+REPO_KEYS = ("/etc/apt/keyrings/docker.asc", "/etc/apt/keyrings/docker.gpg")
 
 
 def wanted(source: str, python_packages, distro_packages, ce_packages) -> dict[str, list[str]]:
@@ -59,6 +62,12 @@ def conflicts(source: str, installed: dict[str, str], dockerd: str) -> list[str]
             "/usr/bin or /usr/sbin). Set docker_engine_source: docker or distro to install one."
         ]
     return []
+
+
+def repo_key(keys=REPO_KEYS, is_file=os.path.isfile) -> str:
+    """The path of Docker's repository key that an earlier run stored, empty
+    when there is none (the role then downloads it)."""
+    return next((k for k in keys if is_file(k)), "")
 
 
 def find_dockerd(path: str | None = None) -> str:

@@ -112,6 +112,13 @@ dockerd_version:
   returned: always
   type: str
   sample: 26.1.5+dfsg1
+repo_key:
+  description: >-
+    The key of Docker's repository that an earlier run stored in
+    C(/etc/apt/keyrings), empty when there is none.
+  returned: always
+  type: str
+  sample: /etc/apt/keyrings/docker.asc
 validates_config:
   description: >-
     Whether this C(dockerd) can check a C(daemon.json) without starting
@@ -131,6 +138,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._docker_engine impor
     find_dockerd,
     parse_dockerd_version,
     plan,
+    repo_key,
     wanted,
 )
 
@@ -168,6 +176,7 @@ def main():
         "dockerd": dockerd,
         "dockerd_version": version,
         "validates_config": can_validate(version),
+        "repo_key": repo_key(),
     }
     problems = conflicts(params["source"], installed, dockerd)
     if problems:

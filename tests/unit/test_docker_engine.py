@@ -14,6 +14,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._docker_engine impor
     find_dockerd,
     parse_dockerd_version,
     plan,
+    repo_key,
     wanted,
 )
 from ansible_collections.pifleet.swarm.plugins.modules import apt_packages
@@ -217,3 +218,19 @@ def test_without_recommends_when_asked():
     apt_packages._install(apt, ["iproute2"], refresh=True)
     assert _verbs(apt) == ["update", "install"]
     assert "--no-install-recommends" in apt.calls[1][1]
+
+
+@pytest.mark.parametrize(
+    ("stored", "found"),
+    [
+        ([], ""),
+        (["docker.asc"], "docker.asc"),
+        (["docker.gpg"], "docker.gpg"),
+        (["docker.asc", "docker.gpg"], "docker.asc"),
+    ],
+)
+def test_the_stored_repository_key_is_found_so_it_is_not_downloaded_again(tmp_path, stored, found):
+    keys = (str(tmp_path / "docker.asc"), str(tmp_path / "docker.gpg"))
+    for name in stored:
+        (tmp_path / name).write_text("key")
+    assert repo_key(keys) == (str(tmp_path / found) if found else "")
