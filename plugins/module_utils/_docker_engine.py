@@ -70,6 +70,16 @@ def repo_key(keys=REPO_KEYS, is_file=os.path.isfile) -> str:
     return next((k for k in keys if is_file(k)), "")
 
 
+def parse_unit_state(enabled: str, active: str) -> dict[str, bool]:
+    """`systemctl is-enabled` and `is-active` output -> whether the engine's
+    unit is enabled at boot and running now (anything else, a unit that is
+    not there included, is neither)."""
+    return {
+        "enabled": enabled.strip() in ("enabled", "enabled-runtime", "alias"),
+        "active": active.strip() == "active",
+    }
+
+
 def find_dockerd(path: str | None = None) -> str:
     """dockerd's path: docker.io puts it in /usr/sbin, docker-ce in /usr/bin,
     and a non-login PATH may lack sbin."""

@@ -23,6 +23,10 @@ description:
   - Fails, before anything changes, when the installed engine does not fit
     O(source), as when C(docker-ce) would make apt remove a C(docker.io) engine, and
     C(docker.io) cannot be installed beside C(docker-ce).
+  - Also reads what the role's configure steps would otherwise each ask the
+    node for (whether C(/etc/docker) and the C(docker) group exist, whether
+    the engine's unit is enabled and running, the stored repository key), so
+    a converged node answers them all in this one call.
   - Reads with C(dpkg-query), so it needs no C(python3-apt), and runs the
     same in check mode.
 author:
@@ -119,6 +123,25 @@ repo_key:
   returned: always
   type: str
   sample: /etc/apt/keyrings/docker.asc
+etc_docker:
+  description: Whether C(/etc/docker) is a directory.
+  returned: always
+  type: bool
+docker_group:
+  description: Whether the C(docker) group exists.
+  returned: always
+  type: bool
+unit:
+  description: The engine's C(docker.service), as C(systemctl) reports it.
+  returned: always
+  type: dict
+  contains:
+    enabled:
+      description: Enabled at boot.
+      type: bool
+    active:
+      description: Running now.
+      type: bool
 validates_config:
   description: >-
     Whether this C(dockerd) can check a C(daemon.json) without starting
@@ -127,6 +150,9 @@ validates_config:
   type: bool
   sample: true
 """
+
+import grp
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pifleet.swarm.plugins.module_utils._apt import C_LOCALE, read_installed
@@ -137,10 +163,32 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._docker_engine impor
     conflicts,
     find_dockerd,
     parse_dockerd_version,
+    parse_unit_state,
     plan,
     repo_key,
     wanted,
 )
+
+
+def group_exists(name: str) -> bool:
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def unit_state(module) -> dict[str, bool]:
+    systemctl = module.get_bin_path("systemctl")
+    states = []
+    for verb in ("is-enabled", "is-active"):
+        out = ""
+        if systemctl:
+            _rc, out, _err = module.run_command(
+                [systemctl, verb, "docker.service"], environ_update=C_LOCALE
+            )
+        states.append(out)
+    return parse_unit_state(*states)
 
 
 def main():
@@ -177,6 +225,9 @@ def main():
         "dockerd_version": version,
         "validates_config": can_validate(version),
         "repo_key": repo_key(),
+        "etc_docker": os.path.isdir("/etc/docker"),
+        "docker_group": group_exists("docker"),
+        "unit": unit_state(module),
     }
     problems = conflicts(params["source"], installed, dockerd)
     if problems:

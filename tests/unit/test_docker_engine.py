@@ -13,6 +13,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._docker_engine impor
     conflicts,
     find_dockerd,
     parse_dockerd_version,
+    parse_unit_state,
     plan,
     repo_key,
     wanted,
@@ -234,3 +235,19 @@ def test_the_stored_repository_key_is_found_so_it_is_not_downloaded_again(tmp_pa
     for name in stored:
         (tmp_path / name).write_text("key")
     assert repo_key(keys) == (str(tmp_path / found) if found else "")
+
+
+@pytest.mark.parametrize(
+    ("enabled", "active", "state"),
+    [
+        ("enabled\n", "active\n", {"enabled": True, "active": True}),
+        ("disabled\n", "active\n", {"enabled": False, "active": True}),
+        ("enabled\n", "inactive\n", {"enabled": True, "active": False}),
+        ("masked\n", "failed\n", {"enabled": False, "active": False}),
+        # No unit at all (no engine yet), or no systemctl: neither.
+        ("", "", {"enabled": False, "active": False}),
+        ("enabled-runtime\n", "activating\n", {"enabled": True, "active": False}),
+    ],
+)
+def test_the_engine_unit_is_left_alone_only_when_enabled_and_running(enabled, active, state):
+    assert parse_unit_state(enabled, active) == state
