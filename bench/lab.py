@@ -43,6 +43,13 @@ class BenchLab(Lab):
             done = pool.map(lambda host: self.ssh(host, script, timeout=SSH_TIMEOUT), hosts)
             return [d.stdout for d in done]
 
+    def age_apt_lists(self, days: int) -> None:
+        """apt's lists, its update stamps and caches dated `days` back: what
+        cache_valid_time (Ansible's apt, apt_packages) reads to decide on an
+        apt-get update. Nothing else on the node changes."""
+        paths = "/var/lib/apt/lists /var/lib/apt/periodic /var/cache/apt"
+        self.ssh_all(f"find {paths} -maxdepth 1 -exec touch -h -d '{days} days ago' {{}} +")
+
     def apt_updates(self) -> int:
         outs = self.ssh_all(f"if [ -f {APT_LOG} ]; then wc -l < {APT_LOG}; else echo 0; fi")
         return sum(int(o.strip() or 0) for o in outs)

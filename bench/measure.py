@@ -6,6 +6,7 @@ runs through tests.support's runner with its output in build/bench/logs/."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import itertools
 import os
 import shutil
@@ -15,8 +16,17 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.lab import BenchLab, site_answers
-from bench.settings import DISTRIBUTION, IMAGES, LOGS, OUT, PLAYBOOK_TIMEOUT, SITE_TIMEOUT
-from bench.stats import recap_totals
+from bench.settings import (
+    AGED_DAYS,
+    DISTRIBUTION,
+    IMAGES,
+    KNOB_TIMEOUT,
+    LOGS,
+    OUT,
+    PLAYBOOK_TIMEOUT,
+    SITE_TIMEOUT,
+)
+from bench.stats import recap_totals, remote_calls
 from tests.support import ansible
 
 # Log files are numbered in run order.
@@ -40,10 +50,37 @@ def logged(argv: list[str], label: str, env: dict | None = None, timeout=PLAYBOO
     return replace(result, rc=124) if result.timed_out else result
 
 
-def playbook(label: str, lab: BenchLab, path: str, *args: str, env: dict | None = None) -> dict:
-    run = logged(["ansible-playbook", "-i", str(lab.inventory), path, *args], label, env)
+CALLS = Path(__file__).parent / "calls"
+
+
+def playbook(
+    label: str,
+    lab: BenchLab,
+    path: str,
+    *args: str,
+    env: dict | None = None,
+    timeout: float = PLAYBOOK_TIMEOUT,
+) -> dict:
+    """One ansible-playbook run on the lab: seconds, rc, the recap's totals and
+    the SSH calls it made (every ssh, sftp and scp Ansible ran, per node)."""
+    calls_log = LOGS / f"{label}.calls"
+    calls_log.unlink(missing_ok=True)
+    counting = {
+        "ANSIBLE_SSH_EXECUTABLE": str(CALLS / "ssh"),
+        "ANSIBLE_SFTP_EXECUTABLE": str(CALLS / "sftp"),
+        "ANSIBLE_SCP_EXECUTABLE": str(CALLS / "scp"),
+        "PIFLEET_BENCH_CALLS": str(calls_log),
+    }
+    argv = ["ansible-playbook", "-i", str(lab.inventory), path, *args]
+    run = logged(argv, label, {**counting, **(env or {})}, timeout=timeout)
     result = {"seconds": round(run.seconds, 1), "rc": run.rc, **recap_totals(run.recap)}
-    log(f"  {label}: {run.seconds:.1f} s rc={run.rc} changed={result['changed']}")
+    lines = calls_log.read_text().splitlines() if calls_log.exists() else []
+    result["calls"] = remote_calls(lines, [n["address"] for n in lab.nodes])
+    per_node = round(result["calls"]["total"] / max(1, lab.n), 1)
+    log(
+        f"  {label}: {run.seconds:.1f} s rc={run.rc} changed={result['changed']}"
+        f" calls/node={per_node}"
+    )
     return result
 
 
@@ -92,7 +129,8 @@ def wait_site(lab: BenchLab, cacert: Path) -> float:
 
 
 def converge(way: str, lab: BenchLab, tag: str, warm: bool = True) -> dict:
-    """Fresh lab -> cold run -> site on every node -> warm run (not for the floor)."""
+    """Fresh lab -> cold run -> site on every node -> warm run -> aged run (the
+    warm run again with apt's lists a week old); the floor has no re-run."""
     result: dict = {"way": way, "nodes": lab.n, "up": round(lab.up(), 1)}
     for stale in ("plain-pki", "plain-artifacts", "floor-pki", "factcache"):
         shutil.rmtree(OUT / stale, ignore_errors=True)
@@ -118,14 +156,20 @@ def converge(way: str, lab: BenchLab, tag: str, warm: bool = True) -> dict:
     cold["total"] = round(cold["seconds"] + cold["site_wait"], 1)
     if way == "floor" or not warm:
         return result
-    before = lab.apt_updates()
-    cold["apt_updates"] = before
-    path, *args = way_args(way)
-    rerun = playbook(f"{tag}-warm", lab, path, *args)
-    rerun["apt_updates"] = lab.apt_updates() - before
-    result["warm"] = rerun
-    if rerun["rc"] != 0 or rerun["changed"] != 0:
-        result["error"] = f"warm run: rc={rerun['rc']} changed={rerun['changed']} (want 0)"
+    cold["apt_updates"] = lab.apt_updates()
+    for phase in ("warm", "aged"):
+        if phase == "aged":
+            # A week later, as far as apt can tell: every list and stamp it
+            # dates its cache by is older than any valid time.
+            lab.age_apt_lists(AGED_DAYS)
+        before = lab.apt_updates()
+        path, *args = way_args(way)
+        rerun = playbook(f"{tag}-{phase}", lab, path, *args)
+        rerun["apt_updates"] = lab.apt_updates() - before
+        result[phase] = rerun
+        if rerun["rc"] != 0 or rerun["changed"] != 0:
+            result["error"] = f"{phase} run: rc={rerun['rc']} changed={rerun['changed']} (want 0)"
+            break
     return result
 
 
@@ -188,26 +232,40 @@ def arm_image(lab: BenchLab) -> dict:
     return result
 
 
+def mitogen_env() -> dict | None:
+    """The settings that run a playbook under Mitogen's linear strategy, or
+    None when this Python has no ansible_mitogen (requirements.txt has it)."""
+    spec = importlib.util.find_spec("ansible_mitogen")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    plugins = Path(next(iter(spec.submodule_search_locations))) / "plugins" / "strategy"
+    return {
+        "ANSIBLE_STRATEGY_PLUGINS": str(plugins),
+        "ANSIBLE_STRATEGY": "mitogen_linear",
+        # Mitogen checks host keys itself, past the lab's ssh_common_args.
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
+    }
+
+
 def knobs(lab: BenchLab, baseline: dict) -> dict:
     """The warm re-run under each Ansible knob, plus the cost of full fact gathering.
 
-    The baseline is the lab's own warm run just before, with ansible.cfg as it is."""
-    cache = OUT / "factcache"
+    The baseline is the lab's own warm run, with ansible.cfg as it is. No fact
+    cache: every play gathers nothing (gather_facts: false) and each role reads
+    the facts it needs in one module call, so a cache has nothing to save."""
     variants = [
         ("pipelining off", {"ANSIBLE_PIPELINING": "False"}),
         ("forks 5 (Ansible's default)", {"ANSIBLE_FORKS": "5"}),
-        (
-            "fact cache jsonfile + gathering smart",
-            {
-                "ANSIBLE_CACHE_PLUGIN": "ansible.builtin.jsonfile",
-                "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache),
-                "ANSIBLE_GATHERING": "smart",
-            },
-        ),
     ]
+    mitogen = mitogen_env()
+    if mitogen:
+        variants.append(("Mitogen (strategy mitogen_linear)", mitogen))
     result: dict = {"nodes": lab.n, "warm": [{"knob": "recommended (ansible.cfg)", **baseline}]}
+    # A knob that hangs (Mitogen's async jobs, see docs/bench.md) is stopped
+    # long before PLAYBOOK_TIMEOUT: five times the baseline is plenty.
+    timeout = max(KNOB_TIMEOUT, 5 * baseline["seconds"])
     for i, (name, env) in enumerate(variants):
-        run = playbook(f"knob{i}-n{lab.n}", lab, "playbooks/site.yml", env=env)
+        run = playbook(f"knob{i}-n{lab.n}", lab, "playbooks/site.yml", env=env, timeout=timeout)
         result["warm"].append({"knob": name, **run})
     adhoc = ["ansible", "-i", str(lab.inventory), "all", "-m", "ansible.builtin.setup"]
     for name, extra in (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.settings import DISTRIBUTION, WAYS, Settings
+from bench.settings import AGED_DAYS, DISTRIBUTION, PLAIN_DIFFERENCES, WAYS, Settings
 from bench.stats import med
 
 try:
@@ -25,31 +25,46 @@ def nodes_of(data: dict, settings: Settings) -> list[int]:
     return list(data.get("settings", {}).get("nodes", settings.nodes))
 
 
+def joined(values: list) -> str:
+    return ",".join(map(str, values)) or "-"
+
+
+def pair(got: list | None) -> str:
+    """A list of per-pair ratios: its median, then the list."""
+    return f"{med(got, 2)} {got}" if got else "-"
+
+
 def table_converge(data: dict, settings: Settings) -> list[str]:
     nodes = " ".join(map(str, nodes_of(data, settings)))
     runs = data.get("settings", {}).get("runs", settings.runs)
     lines = [
         f'pifleet.swarm bench, {data["started"]} (BENCH_RUNS={runs}, BENCH_NODES="{nodes}")',
-        "medians; ratio = ours/this, per A-B pair (the list), median first",
+        "medians; ratio = ours/this, per A-B pair (the list), median first;"
+        " ways in rotated order each round",
         "",
         "| nodes | way | cold s | warm s | warm changed | warm apt-get updates"
-        " | ours/this cold | ours/this warm |",
-        "|---|---|---|---|---|---|---|---|",
+        " | warm SSH calls/node | aged s | aged apt-get updates | aged/warm"
+        " | ours/this cold | ours/this warm | ours/this aged |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in data["summary"]["rows"]:
         way = row["way"] + (f" ({row['failed']} failed)" if row["failed"] else "")
-        changed = ",".join(map(str, row["warm_changed"])) or "-"
-        apt = ",".join(map(str, row["warm_apt"])) or "-"
-        cells = [str(row["nodes"]), way, fmt(row["cold"]), fmt(row["warm"]), changed, apt]
-        for key in ("cold_ratio", "warm_ratio"):
-            got = row.get(key)
-            cells.append(f"{med(got, 2)} {got}" if got else "-")
+        cells = [str(row["nodes"]), way, fmt(row["cold"]), fmt(row["warm"])]
+        cells += [joined(row["warm_changed"]), joined(row["warm_apt"])]
+        cells += [fmt(row.get("warm_calls")), fmt(row.get("aged"))]
+        cells += [joined(row.get("aged_apt", [])), pair(row.get("aged_vs_warm"))]
+        cells += [pair(row.get(key)) for key in ("cold_ratio", "warm_ratio", "aged_ratio")]
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
         "cold = fresh nodes to the site answering over HTTPS on every node (playbook + wait);",
-        "warm = the same playbook again on the converged nodes.",
+        "warm = the same playbook again on the converged nodes; aged = once more, with",
+        f"apt's lists and stamps dated {AGED_DAYS} days back (a re-run a week later);",
+        "SSH calls = every ssh, sftp and scp Ansible ran (bench/calls), per node.",
     ]
+    if any(row["way"] == "plain" for row in data["summary"]["rows"]):
+        lines += ["", "What the plain way still does differently (bench/plain/site.yml):"]
+        lines += [f"- {d}" for d in PLAIN_DIFFERENCES]
     return lines
 
 

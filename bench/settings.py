@@ -15,13 +15,32 @@ LAB_PREFIX = "pifleet-lab-bench"
 SITE = "demo.pifleet.lan"
 IMAGES = ("pifleet/caddy:2", "pifleet/php-fpm:8")
 APT_LOG = "/var/log/pifleet-bench-apt-updates.log"
+# The aged re-run: apt's lists and stamps this many days old (past any
+# cache_valid_time a role or the plain way uses), as a week after the cold run.
+AGED_DAYS = 8
 # Every playbook and SSH command is bounded, so a stuck node cannot hang the bench.
 PLAYBOOK_TIMEOUT = 3600
+# The least a knob's warm re-run is given before it counts as hung.
+KNOB_TIMEOUT = 120
 SSH_TIMEOUT = 900
 SITE_TIMEOUT = 240
 # Seconds the direct Caddy gets to start (its internal CA; slow under emulation).
 LOAD_START_WAIT = 300
 WAYS = ("ours", "plain", "floor")
+# What the plain way (bench/plain/site.yml) does not do of what site.yml does,
+# printed under the table: both write daemon.json, label nodes by arch, run
+# the stack with healthchecks and validate the Caddyfile when it changes.
+PLAIN_DIFFERENCES = (
+    "no checks before a change: no input rules, no preflight (OS, clock skew, free space,"
+    " memory cgroup), no plan that refuses a change that would break the Swarm",
+    "no time sync service, no swap or hostname handling (both skip these on the lab)",
+    "keys kept as files: the CA and site keys on the controller, the site key on the"
+    " manager (ours: the CA key only as a Docker secret)",
+    "no least privilege in the stack (capabilities, read-only root), no rolling update"
+    " or rollback settings, no content-named configs, no model label",
+    "images built once by plain docker_image and copied through the controller"
+    " (ours: by content hash, streamed node to node); no fleet table at the end",
+)
 # How the images reach the nodes that lack them. The registry twice: the first
 # run also builds the registry image and starts its service (once per fleet);
 # the second finds the builds in the registry and only pulls.

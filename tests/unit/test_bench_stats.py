@@ -26,13 +26,18 @@ def test_med(values, digits, median):
     assert stats.med(values, digits) == median
 
 
-def run(way, cold=None, warm=None, *, error=False, changed=0, apt=0):
-    """A converge result: cold total, warm seconds (None: that phase is missing)."""
+def run(way, cold=None, warm=None, *, error=False, changed=0, apt=0, aged=None, calls=None):
+    """A converge result: cold total, warm seconds, aged seconds (None: that
+    phase is missing), the warm run's SSH calls in all (None: not counted)."""
     result = {"way": way, "nodes": 3}
     if cold is not None:
         result["cold"] = {"total": cold}
     if warm is not None:
         result["warm"] = {"seconds": warm, "changed": changed, "apt_updates": apt}
+        if calls is not None:
+            result["warm"]["calls"] = {"total": calls, "per_node": {}, "other": 0}
+    if aged is not None:
+        result["aged"] = {"seconds": aged, "changed": 0, "apt_updates": 3 if way == "plain" else 0}
     if error:
         result["error"] = "failed"
     return result
@@ -68,10 +73,10 @@ def test_ratios(ours, other, phase, expected):
 def test_summarise():
     data = {
         "runs": [
-            {**run("ours", 140, 28, apt=0), "nodes": 3},
-            {**run("plain", 100, 20, apt=1), "nodes": 3},
+            {**run("ours", 140, 28, apt=0, aged=28, calls=114), "nodes": 3},
+            {**run("plain", 100, 20, apt=1, aged=25, calls=96), "nodes": 3},
             {**run("floor", 70), "nodes": 3},
-            {**run("ours", 120, 30, apt=0), "nodes": 3},
+            {**run("ours", 120, 30, apt=0, aged=33, calls=117), "nodes": 3},
             {**run("plain", 80, 16, changed=2, error=True), "nodes": 3},
             {**run("floor", 60), "nodes": 3},
             {**run("ours", 300, 80), "nodes": 12},
@@ -90,6 +95,11 @@ def test_summarise():
                 "warm": 29.0,
                 "warm_changed": [0, 0],
                 "warm_apt": [0, 0],
+                # 114 and 117 calls on 3 nodes: 38.0 and 39.0.
+                "warm_calls": 38.5,
+                "aged": 30.5,
+                "aged_apt": [0, 0],
+                "aged_vs_warm": [1.0, 1.1],
             },
             {
                 "nodes": 3,
@@ -101,8 +111,13 @@ def test_summarise():
                 "warm": 20.0,
                 "warm_changed": [0, 2],
                 "warm_apt": [1, 0],
+                "warm_calls": 32.0,
+                "aged": 25.0,
+                "aged_apt": [3],
+                "aged_vs_warm": [1.25],
                 "cold_ratio": [1.4],
                 "warm_ratio": [1.4],
+                "aged_ratio": [1.12],
             },
             {
                 "nodes": 3,
@@ -113,8 +128,13 @@ def test_summarise():
                 "warm": None,
                 "warm_changed": [],
                 "warm_apt": [],
+                "warm_calls": None,
+                "aged": None,
+                "aged_apt": [],
+                "aged_vs_warm": [],
                 "cold_ratio": [2.0, 2.0],
                 "warm_ratio": [],
+                "aged_ratio": [],
             },
             {
                 "nodes": 12,
@@ -125,6 +145,10 @@ def test_summarise():
                 "warm": 80.0,
                 "warm_changed": [0],
                 "warm_apt": [0],
+                "warm_calls": None,
+                "aged": None,
+                "aged_apt": [],
+                "aged_vs_warm": [],
             },
         ]
     }
@@ -190,3 +214,20 @@ def test_load_summary(samples, summary):
     kept = got.pop("samples", [])
     assert got == summary
     assert kept == [s for s in samples if "error" not in s]
+
+
+def test_remote_calls_are_counted_per_node_address():
+    lines = [
+        "ssh -C -o ControlMaster=auto -o User=pi 172.18.0.2 /bin/sh -c 'python3'",
+        "sftp -b - -C -o ControlMaster=auto [172.18.0.3]",
+        "ssh -C -o User=pi 172.18.0.3 /bin/sh -c 'python3'",
+        "scp -o User=pi /tmp/x pi@172.18.0.2:/tmp/y",
+        # An address that only starts like a node's is another host.
+        "ssh -o User=pi 172.18.0.20 true",
+    ]
+    counted = stats.remote_calls(lines, ["172.18.0.2", "172.18.0.3", "172.18.0.4"])
+    assert counted == {
+        "total": 4,
+        "per_node": {"172.18.0.2": 2, "172.18.0.3": 2, "172.18.0.4": 0},
+        "other": 1,
+    }
