@@ -60,7 +60,7 @@ def converge_all(data: dict, labs: dict, settings: Settings) -> None:
                 data["runs"].append(result)
                 if "error" in result:
                     log(f"  ERROR: {result['error']}")
-    if "ours" in ways and (settings.extras or settings.knobs):
+    if settings.runs and "ours" in ways and (settings.extras or settings.knobs):
         one_offs(data, labs, settings, last=order(ways, settings.runs - 1)[-1])
 
 
