@@ -15,6 +15,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import (
     COPY_TREE_OPTIONS,
+    PRESERVE,
     local_tree,
     tree_plan,
 )
@@ -53,9 +54,14 @@ class ActionModule(ActionBase):
 
     def _source(self, args: dict) -> tuple[dict, dict]:
         """What src ships, and the module's arguments; refused before any node is touched."""
-        for key in ("mode", "directory_mode"):
-            if not re.fullmatch(_MODE, args[key]):
-                raise _Refused(f"{key} must be an octal mode like 0644, got {args[key]!r}")
+        if args["mode"] != PRESERVE and not re.fullmatch(_MODE, args["mode"]):
+            raise _Refused(
+                f"mode must be an octal mode like 0644 or preserve, got {args['mode']!r}"
+            )
+        if not re.fullmatch(_MODE, args["directory_mode"]):
+            raise _Refused(
+                f"directory_mode must be an octal mode like 0755, got {args['directory_mode']!r}"
+            )
         dest = args["dest"].rstrip("/")
         if not dest.startswith("/"):
             raise _Refused(f"dest must be an absolute path, got {args['dest']!r}")
@@ -65,7 +71,7 @@ class ActionModule(ActionBase):
             raise _Refused(f"cannot find {args['src']}: {exc.message}") from exc
         if not os.path.isdir(source):
             raise _Refused(f"{args['src']} ({source}) is not a directory")
-        local = local_tree(source)
+        local = local_tree(source, dotfiles=args["dotfiles"])
         if local["problems"]:
             raise _Refused(
                 f"will not copy {source}: "

@@ -6,8 +6,8 @@ what it may remove there again.
 Beside each such directory (<dir>.shipped) a manifest lists the paths the
 role copied: it removes only those, once their source no longer has them, so
 whatever else the directory holds (a user's files, another tool's) is never
-touched. The images role keeps one beside each build context, the
-copy_tree action beside each site's directory.
+touched. The copy_tree action keeps one beside each directory it copies: a
+site's (caddy role), a build context (images role).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import stat
 from collections.abc import Mapping
 
 MANIFEST_SUFFIX = ".shipped"
@@ -27,16 +28,19 @@ COPY_TREE_OPTIONS = {
     "directory_mode": {"type": "str", "default": "0755"},
     "owner": {"type": "str", "default": "root"},
     "group": {"type": "str", "default": "root"},
+    "dotfiles": {"type": "bool", "default": False},
 }
+# mode: each file keeps the mode it has on the controller.
+PRESERVE = "preserve"
 MANIFEST_HEADER = (
     "# Written by pifleet.swarm: the paths it copied into the directory beside\n"
     "# this file. It removes only these, once their source no longer has them.\n"
 )
 
 
-def render_manifest(entries, header: str = MANIFEST_HEADER) -> str:
+def render_manifest(entries) -> str:
     """The manifest's text: one path per line, relative, directories ending in '/'."""
-    return header + "".join(f"{entry}\n" for entry in sorted(set(entries)))
+    return MANIFEST_HEADER + "".join(f"{entry}\n" for entry in sorted(set(entries)))
 
 
 def read_manifest(text: str, where: str) -> list[str]:
@@ -92,29 +96,34 @@ def sha1_of(path: str) -> str:
     return digest.hexdigest()
 
 
-def local_tree(root: str, checksums: bool = True) -> dict:
+def local_tree(root: str, checksums: bool = True, dotfiles: bool = False) -> dict:
     """What a copy of the controller directory `root` ships.
 
-    files: {relative path: {path (to read), sha1}}; dirs: relative paths;
-    left_out: the dot entries not shipped (a `.git` or `.env` stays on the
-    controller); problems: what makes the copy refuse to run. A symlink ships
-    the file it points to only if that file lies inside `root` and outside
-    its dot entries: anything else (a link to ~/.ssh, to a directory, a
-    broken link) is a problem, named. Without checksums, sha1 is None (a
-    check of the inputs reads no file's content).
+    files: {relative path: {path (to read), sha1, mode}}; dirs: relative
+    paths; left_out: the dot entries not shipped (a `.git` or `.env` stays on
+    the controller, unless `dotfiles`: a build context's `.dockerignore`
+    must travel); problems: what makes the copy refuse to run. A symlink
+    ships the file it points to only if that file lies inside `root` (and,
+    without `dotfiles`, outside its dot entries): anything else (a link to
+    ~/.ssh, to a directory, a broken link) is a problem, named. Without
+    checksums, sha1 is None (a check of the inputs reads no file's content).
     """
     real_root = os.path.realpath(root)
     out: dict = {"files": {}, "dirs": [], "left_out": [], "problems": []}
 
     def shipped(full: str) -> dict:
-        return {"path": full, "sha1": sha1_of(full) if checksums else None}
+        return {
+            "path": full,
+            "sha1": sha1_of(full) if checksums else None,
+            "mode": f"{stat.S_IMODE(os.stat(full).st_mode):04o}",
+        }
 
     for here, dirs, files in os.walk(root, followlinks=False):
         base = os.path.relpath(here, root)
         base = "" if base == "." else base + "/"
         for name in sorted(dirs + files):
             rel, full = base + name, os.path.join(here, name)
-            if name.startswith("."):
+            if name.startswith(".") and not dotfiles:
                 is_dir = name in dirs and not os.path.islink(full)
                 out["left_out"].append(rel + ("/" if is_dir else ""))
                 continue
@@ -122,8 +131,9 @@ def local_tree(root: str, checksums: bool = True) -> dict:
                 target = os.path.realpath(full)
                 inside = os.path.relpath(target, real_root)
                 # ".." is a dot entry too: a target outside root is hidden().
-                if hidden(inside):
-                    what = "outside it" if inside.split("/")[0] == ".." else "into a dot entry"
+                outside = inside.split("/")[0] == ".."
+                if outside or (hidden(inside) and not dotfiles):
+                    what = "outside it" if outside else "into a dot entry"
                     out["problems"].append(f"{rel} links to {target}, {what}")
                 elif not os.path.exists(target):
                     out["problems"].append(f"{rel} is a broken link")
@@ -138,7 +148,9 @@ def local_tree(root: str, checksums: bool = True) -> dict:
             else:
                 out["problems"].append(f"{rel} is neither a file nor a directory")
         dirs[:] = [
-            d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(here, d))
+            d
+            for d in dirs
+            if (dotfiles or not d.startswith(".")) and not os.path.islink(os.path.join(here, d))
         ]
     return out
 
@@ -151,19 +163,22 @@ def tree_plan(
     listing, relative path -> type, sha1, mode, owner, group; "." is `dest`
     itself) and the manifest's text (None when there is none yet).
 
-    attrs: mode and directory_mode (octal strings), owner and group, for
-    everything shipped. Returns send (files whose content differs or is
-    missing), fix (entries whose content is right but not their mode or
-    owner), make (directories to create), replace (entries the role placed
-    earlier as another type: removed before the copy), remove (placed entries
-    the source no longer ships), manifest_first and manifest_last (texts to
-    write before and after the copy, None when unchanged), foreign (dot
-    entries on the node: the copy never places one) and problems.
+    attrs: mode (an octal string, or "preserve": each file's own mode on
+    the controller) and directory_mode, owner and group, for everything
+    shipped. Returns send (files whose content differs or is missing), fix
+    (entries whose content is right but not their mode or owner), modes (the
+    mode each file sent or fixed gets), make (directories to create),
+    replace (entries the role placed earlier as another type: removed before
+    the copy), remove (placed entries the source no longer ships),
+    manifest_first and manifest_last (texts to write before and after the
+    copy, None when unchanged), foreign (dot entries on the node that the
+    copy did not place) and problems.
     """
     where = dest + MANIFEST_SUFFIX
     placed = read_manifest(manifest, where) if manifest is not None else []
     ours = {p.rstrip("/") for p in placed}
     shipped = list(local["files"]) + [d + "/" for d in local["dirs"]]
+    now_shipped = {p.rstrip("/") for p in shipped}
     out: dict = {"send": [], "fix": [], "make": [], "replace": [], "remove": [], "problems": []}
 
     def right(rel: str, kind: str) -> bool:
@@ -179,32 +194,38 @@ def tree_plan(
             )
         return False
 
-    def attrs_differ(rel: str, mode_key: str) -> bool:
+    def file_mode(rel: str) -> str:
+        return local["files"][rel]["mode"] if attrs["mode"] == PRESERVE else attrs["mode"]
+
+    def attrs_differ(rel: str, mode: str) -> bool:
         there = held[rel]
-        want = (int(attrs[mode_key], 8), attrs["owner"], attrs["group"])
+        want = (int(mode, 8), attrs["owner"], attrs["group"])
         return (int(there["mode"], 8), there["owner"], there["group"]) != want
 
     root = held.get(".")
     if root is not None and root["type"] != "dir":
         out["problems"].append(f"{dest} is a {root['type']} on the node, not a directory")
-    elif root is not None and attrs_differ(".", "directory_mode"):
+    elif root is not None and attrs_differ(".", attrs["directory_mode"]):
         out["fix"].append(".")
     for rel in sorted(local["dirs"]):
         if not right(rel, "dir") or rel not in held:
             out["make"].append(rel)
-        elif attrs_differ(rel, "directory_mode"):
+        elif attrs_differ(rel, attrs["directory_mode"]):
             out["fix"].append(rel)
     for rel, info in sorted(local["files"].items()):
         if not right(rel, "file") or rel not in held or held[rel].get("sha1") != info["sha1"]:
             out["send"].append(rel)
-        elif attrs_differ(rel, "mode"):
+        elif attrs_differ(rel, file_mode(rel)):
             out["fix"].append(rel)
     entries = [rel + ("/" if h["type"] == "dir" else "") for rel, h in held.items() if rel != "."]
     out["remove"] = copy_plan(entries, placed, shipped)
+    out["modes"] = {
+        rel: file_mode(rel) for rel in out["send"] + out["fix"] if rel in local["files"]
+    }
     out["foreign"] = sorted(
         rel
         for rel in (e.rstrip("/") for e in entries)
-        if hidden(rel) and not hidden(posixpath.dirname(rel))
+        if hidden(rel) and not hidden(posixpath.dirname(rel)) and rel not in now_shipped
     )
     first, last = render_manifest(placed + shipped), render_manifest(shipped)
     out["manifest_first"] = first if first != manifest else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: copy_tree
-short_description: Copy a directory from the controller to a node, leaving out dot entries
+short_description: Copy a directory from the controller to a node, by default without dot entries
 version_added: 0.1.0
 description:
   - Makes O(dest) on the node hold what the controller directory O(src)
@@ -17,8 +17,9 @@ description:
     no longer has. What the module did not place itself is never removed; a
     manifest beside O(dest) (C(<dest>.shipped)) lists what it placed.
   - Dot entries of O(src) (C(.git), C(.env), C(.htaccess)) stay on the
-    controller. A symlink in O(src) ships the file it points to when that
-    file lies inside O(src) and outside its dot entries; any other symlink
+    controller unless O(dotfiles) is set. A symlink in O(src) ships the file
+    it points to when that file lies inside O(src) (and, without
+    O(dotfiles), outside its dot entries); any other symlink
     (out of O(src), to a directory, broken) fails the task before the node
     is touched, naming it.
   - A re-run that changes nothing costs one module call per node, whatever
@@ -40,7 +41,8 @@ options:
     type: path
     required: true
   mode:
-    description: Mode of every file copied.
+    description:
+      - Mode of every file copied, or V(preserve) for the mode each file has on the controller.
     type: str
     default: "0644"
   directory_mode:
@@ -55,6 +57,12 @@ options:
     description: Group of everything copied.
     type: str
     default: root
+  dotfiles:
+    description:
+      - Copy dot entries too (a build context's C(.dockerignore)). By default they stay on
+        the controller (a site's C(.git) or C(.env)).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -165,7 +173,7 @@ class Tree:
             self.gid = grp.getgrnam(p["group"]).gr_gid
         except KeyError as exc:
             module.fail_json(msg=f"no such user or group on this node: {exc}")
-        self.mode, self.directory_mode = int(p["mode"], 8), int(p["directory_mode"], 8)
+        self.directory_mode = int(p["directory_mode"], 8)
 
     def path(self, rel: str) -> str:
         if rel == ".":
@@ -178,10 +186,11 @@ class Tree:
             self.module.fail_json(msg=f"refusing {full}: its directory leads out of {self.dest}")
         return full
 
-    def own(self, path: str) -> None:
+    def own(self, path: str, mode: int | None = None) -> None:
+        """Owner and group, and the mode: a directory's, or the one given for a file."""
         is_dir = os.path.isdir(path) and not os.path.islink(path)
         os.chown(path, self.uid, self.gid, follow_symlinks=False)
-        os.chmod(path, self.directory_mode if is_dir else self.mode)
+        os.chmod(path, self.directory_mode if is_dir or mode is None else mode)
 
     def write(self, path: str, source, mode: int) -> None:
         """Atomically: a reader sees the old file or the new one, never half."""
@@ -223,6 +232,7 @@ class Tree:
             if not os.path.isdir(full):
                 os.mkdir(full, self.directory_mode)
             self.own(full)
+        modes = {rel: int(mode, 8) for rel, mode in (plan.get("modes") or {}).items()}
         send = set(plan.get("send") or [])
         if send:
             with tarfile.open(archive) as tar:
@@ -230,9 +240,9 @@ class Tree:
                 if set(members) != send:
                     self.module.fail_json(msg="the archive does not hold the files planned")
                 for rel in sorted(send):
-                    self.write(self.path(rel), tar.extractfile(members[rel]), self.mode)
+                    self.write(self.path(rel), tar.extractfile(members[rel]), modes[rel])
         for rel in plan.get("fix") or []:
-            self.own(self.path(rel))
+            self.own(self.path(rel), modes.get(rel))
         for rel in plan.get("remove") or []:
             self.remove(rel)
         self.manifest(plan.get("manifest_last"))

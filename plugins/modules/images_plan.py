@@ -39,27 +39,6 @@ options:
       - Each host's architecture; the first host of each, by name, builds for
         it (RV(builders)).
     type: dict
-  held:
-    description:
-      - M(ansible.builtin.find) results on a builder after the copy, looped
-        over RV(recipes) and their C(context_dir) (with O(placed) and
-        O(shipped); RV(stale) and RV(record_last)).
-    type: list
-    elements: dict
-  placed:
-    description:
-      - M(ansible.builtin.slurp) results on a builder, looped over RV(recipes),
-        of the manifest C(<context_dir>.shipped) the role writes beside each
-        copy (a failed read, no manifest yet, means the role placed nothing
-        there); with O(shipped) (RV(record_first)).
-    type: list
-    elements: dict
-  shipped:
-    description:
-      - M(ansible.builtin.find) results on the controller, looped over
-        RV(recipes) and their C(source_dir) (with O(placed)).
-    type: list
-    elements: dict
   built:
     description:
       - A builder's M(pifleet.swarm.arm_image) results, in recipe order
@@ -116,26 +95,6 @@ builders:
   returned: when O(archs) is given
   type: dict
   sample: {aarch64: pi1, armv7l: pi4}
-stale:
-  description:
-    - Absolute paths on the builder that the role placed and the recipes no
-      longer ship (a directory only when all it holds goes too, and then
-      once). A path the manifest does not list is never in it.
-  returned: when O(held) is given
-  type: list
-  elements: str
-record_first:
-  description:
-    - The manifests (C(path), C(content)) to write before the copy, listing
-      what the role placed and is about to place; only those that change.
-  returned: when O(placed) and O(shipped) are given
-  type: list
-  elements: dict
-record_last:
-  description: The manifests to write once the RV(stale) paths are removed; only those that change.
-  returned: when O(held) is given
-  type: list
-  elements: dict
 builds:
   description:
     - C(ref) and content C(hash) of each build; with O(registry), also its

@@ -6,17 +6,10 @@ what a build is called in the fleet's registry."""
 
 from __future__ import annotations
 
-import base64
 import re
 import shlex
 from collections.abc import Mapping
 
-from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import (
-    MANIFEST_SUFFIX,
-    copy_plan,
-    read_manifest,
-    render_manifest,
-)
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._paths import dir_problem
 
 # Docker's reference grammar, reduced to what a local image name needs:
@@ -123,55 +116,6 @@ def with_dirs(recipes: list[Mapping], build_dir: str, recipes_dir: str) -> list[
     return out
 
 
-# Beside each build context (<context_dir>.shipped), the paths the role
-# copied there: it removes only what it shipped itself (see _shipped.py).
-MANIFEST_HEADER = (
-    "# Written by the pifleet.swarm.images role: the paths it copied into the build\n"
-    "# context beside this file. It removes only these, once a recipe no longer ships them.\n"
-)
-
-
-def _entries(root: str, found: list[Mapping]) -> list[str]:
-    """find results as paths relative to root, directories ending in '/'."""
-    return [f["path"][len(root) + 1 :] + ("/" if f.get("isdir") else "") for f in found]
-
-
-def copies(
-    placed: list[Mapping], shipped: list[Mapping], held: list[Mapping] | None = None
-) -> dict:
-    """The builder's side of the recipe copies, from the role's registered
-    loop results (each names its recipe in `item`; a registered result carries
-    no module arguments on ansible-core 2.21): placed (slurp of each manifest;
-    none yet on a first run), shipped (find on the controller) and, once the
-    copy is made, held (find on the builder).
-
-    record_first: the manifests to write before copying (what the role had
-    placed plus what it is about to place, so an interrupted run still knows
-    its files). With held, also stale: absolute paths to remove, and
-    record_last: the manifests to write once they are gone. Only manifests
-    whose text changes are listed."""
-    out: dict[str, list] = {"record_first": []}
-    if held is not None:
-        out |= {"stale": [], "record_last": []}
-    for index, (before, source) in enumerate(zip(placed, shipped, strict=True)):
-        root = before["item"]["context_dir"]
-        manifest = root + MANIFEST_SUFFIX
-        previous = base64.b64decode(before["content"]).decode() if "content" in before else None
-        had = read_manifest(previous, manifest) if previous is not None else []
-        now = _entries(source["item"]["source_dir"], source.get("files") or [])
-        first = render_manifest(had + now, MANIFEST_HEADER)
-        last = render_manifest(now, MANIFEST_HEADER)
-        if first != previous:
-            out["record_first"].append({"path": manifest, "content": first})
-        if held is None:
-            continue
-        there = _entries(root, held[index].get("files") or [])
-        out["stale"] += [f"{root}/{p}" for p in copy_plan(there, had, now)]
-        if last != first:
-            out["record_last"].append({"path": manifest, "content": last})
-    return out
-
-
 def wanted(refs: list[str], results: list[Mapping]) -> list[dict[str, str]]:
     """{ref, hash, id} of each image a builder made, in recipe order. The id
     (the digest of the image's config, so of its whole content) is what a
@@ -269,16 +213,13 @@ def plan(
     recipes_dir: str = "",
     *,
     archs: Mapping[str, str] | None = None,
-    held: list[Mapping] | None = None,
-    placed: list[Mapping] | None = None,
-    shipped: list[Mapping] | None = None,
     built: list[Mapping] | None = None,
     refs: list[str] | None = None,
     registry: str = "",
 ) -> dict:
     """What the images role does, as far as the inputs given tell: with the
     recipes, their directories and refs; with archs (host -> architecture),
-    the builders; with held, placed and shipped, the copies (see copies()); with
+    the builders; with
     built (a builder's arm_image results) and the refs (in the same, recipe,
     order), the builds, named in the registry when it is given."""
     out: dict = {}
@@ -286,8 +227,6 @@ def plan(
         out["recipes"] = with_dirs(recipes, build_dir, recipes_dir)
     if archs is not None:
         out["builders"] = builders(archs)
-    if placed is not None and shipped is not None:
-        out.update(copies(placed, shipped, held))
     if built is not None and refs is not None:
         builds = wanted(refs, built)
         out["builds"] = registry_refs(builds, registry) if registry else builds

@@ -1,14 +1,11 @@
-"""Rules of the images role: builders, stale files, registry names (its inputs:
-test_inputs.py; streaming over SSH: test_image_stream.py)."""
-
-import base64
+"""Rules of the images role: builders, builds, registry names (its inputs:
+test_inputs.py; streaming over SSH: test_image_stream.py; the copies of the
+recipes are copy_tree's: test_shipped.py)."""
 
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.pifleet.swarm.plugins.filter.images import FilterModule
-from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import render_manifest
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
-    MANIFEST_HEADER,
     builders,
     plan,
     registry_manifests,
@@ -16,10 +13,6 @@ from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
     wanted,
     with_dirs,
 )
-
-
-def images_manifest(entries: list[str]) -> str:
-    return render_manifest(entries, MANIFEST_HEADER)
 
 
 def test_one_builder_per_arch_first_by_name():
@@ -38,56 +31,6 @@ def test_recipe_dirs_from_src_or_the_shipped_recipe():
     # A tag YAML read as a number is named as the user wrote it; no tag is latest.
     tagged = with_dirs([{"name": "app", "recipe": "a", "tag": 2}], "/b", "/r")
     assert tagged[0]["ref"] == "app:2" and dirs[1]["ref"] == "hello:latest"
-
-
-def _manifest(text):
-    return {"content": base64.b64encode(text.encode()).decode()}
-
-
-def test_copies_from_registered_results():
-    # Registered loop results as ansible-core 2.21 returns them: no
-    # `invocation` (INJECT_INVOCATION defaults to False there); each names its
-    # recipe in `item`. A slurp of a missing manifest failed (failed_when: false).
-    (item,) = with_dirs([{"name": "pifleet/caddy", "recipe": "caddy"}], "/srv/b", "/rec")
-    root = "/srv/b/pifleet_caddy"
-    shipped = [{"item": item, "files": [{"path": "/rec/caddy/Dockerfile"}]}]
-    held = [{"item": item, "files": [{"path": f"{root}/Dockerfile"}, {"path": f"{root}/old"}]}]
-
-    first_run = plan(
-        placed=[{"item": item, "failed": False, "msg": "file not found"}], shipped=shipped
-    )
-    # Recorded before the copy; nothing to remove (the role placed nothing yet).
-    assert first_run == {
-        "record_first": [{"path": f"{root}.shipped", "content": images_manifest(["Dockerfile"])}]
-    }
-    after_copy = plan(placed=[{"item": item, "failed": False}], shipped=shipped, held=held)
-    assert after_copy["stale"] == [] and after_copy["record_last"] == []
-
-    # A later run: the manifest lists "old", the recipe no longer ships it.
-    placed = [{"item": item, **_manifest(images_manifest(["Dockerfile", "old"]))}]
-    later = plan(placed=placed, shipped=shipped, held=held)
-    assert later["record_first"] == []  # the manifest already covers the copy
-    assert later["stale"] == [f"{root}/old"]
-    assert later["record_last"] == [
-        {"path": f"{root}.shipped", "content": images_manifest(["Dockerfile"])}
-    ]
-
-    # Steady state: no manifest to write, nothing to remove.
-    placed = [{"item": item, **_manifest(images_manifest(["Dockerfile"]))}]
-    steady = plan(
-        placed=placed, shipped=shipped, held=[{"item": item, "files": held[0]["files"][:1]}]
-    )
-    assert steady == {"record_first": [], "stale": [], "record_last": []}
-
-
-def test_a_new_file_is_recorded_before_it_is_copied():
-    (item,) = with_dirs([{"name": "a", "src": "/r/a"}], "/srv/b", "/rec")
-    placed = [{"item": item, **_manifest(images_manifest(["Dockerfile"]))}]
-    shipped = [
-        {"item": item, "files": [{"path": "/r/a/Dockerfile"}, {"path": "/r/a/new", "isdir": True}]}
-    ]
-    out = plan(placed=placed, shipped=shipped)
-    assert out["record_first"][0]["content"] == images_manifest(["Dockerfile", "new/"])
 
 
 def test_wanted_pairs_refs_with_hashes_and_image_ids():

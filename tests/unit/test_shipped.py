@@ -18,9 +18,6 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import (
     tree_plan,
 )
 from ansible_collections.pifleet.swarm.plugins.modules import copy_tree
-from ansible_collections.pifleet.swarm.plugins.plugin_utils._images import (
-    MANIFEST_HEADER as IMAGES_HEADER,
-)
 
 ATTRS = {"mode": "0644", "directory_mode": "0755", "owner": "root", "group": "root"}
 DEST = "/srv/pifleet/sites/blog"
@@ -55,8 +52,10 @@ def test_a_manifest_that_reaches_outside_is_refused(line):
 def test_manifest_round_trip():
     text = render_manifest(["b", "a/", "a/c", "b"])
     assert text == MANIFEST_HEADER + "a/\na/c\nb\n"
-    # The images role keeps its own header (its manifests stay unchanged).
-    assert render_manifest(["b"], IMAGES_HEADER) == IMAGES_HEADER + "b\n"
+    # A manifest the images role wrote before it used copy_tree (its own
+    # header) reads the same.
+    old = "# Written by the pifleet.swarm.images role: the paths it copied\na/\nb\n"
+    assert read_manifest(old, "m") == ["a/", "b"]
     assert read_manifest(text, "m") == ["a/", "a/c", "b"]
 
 
@@ -195,12 +194,12 @@ def archive_of(tree: dict, send: list[str]) -> bytes:
     return data.getvalue()
 
 
-def copy_once(site: Path, dest: Path, tmp_path: Path) -> dict:
+def copy_once(site: Path, dest: Path, tmp_path: Path, attrs=ATTRS, dotfiles=False) -> dict:
     """One copy_tree run, as the action drives it, against a real directory."""
     manifest = Path(f"{dest}.shipped")
     text = manifest.read_text() if manifest.exists() else None
-    tree = local_tree(str(site))
-    plan = tree_plan(tree, copy_tree.listing(str(dest)), text, str(dest), ATTRS)
+    tree = local_tree(str(site), dotfiles=dotfiles)
+    plan = tree_plan(tree, copy_tree.listing(str(dest)), text, str(dest), attrs)
     if plan["changed"]:
         archive = tmp_path / "tree.tar"
         archive.write_bytes(archive_of(tree, plan["send"]))
@@ -229,6 +228,74 @@ def test_the_module_applies_the_plan_and_a_second_run_changes_nothing(site, tmp_
     assert not (dest / "index.html").exists() and (dest / "notes.txt").exists()
     assert "index.html" not in Path(f"{dest}.shipped").read_text()
     assert not copy_once(site, dest, tmp_path)["changed"]
+
+
+PRESERVED = {**ATTRS, "mode": "preserve"}
+
+
+@pytest.fixture
+def context(tmp_path):
+    """A build context as the images role ships it: a .dockerignore that must
+    travel, an entrypoint that must stay executable, a private file."""
+    src = tmp_path / "recipe"
+    src.mkdir()
+    (src / "Dockerfile").write_text("FROM scratch\n")
+    (src / ".dockerignore").write_text("*.md\n")
+    (src / "entrypoint.sh").write_text("#!/bin/sh\n")
+    (src / "entrypoint.sh").chmod(0o755)
+    (src / "secret.conf").write_text("x\n")
+    (src / "secret.conf").chmod(0o600)
+    (src / "ignore.link").symlink_to(".dockerignore")
+    return src
+
+
+def test_dotfiles_ship_when_asked_and_links_into_them_too(context):
+    tree = local_tree(str(context), dotfiles=True)
+    assert tree["problems"] == [] and tree["left_out"] == []
+    assert sorted(tree["files"]) == [
+        ".dockerignore",
+        "Dockerfile",
+        "entrypoint.sh",
+        "ignore.link",
+        "secret.conf",
+    ]
+    # Without dotfiles the same link is refused, as for a site.
+    assert "into a dot entry" in local_tree(str(context))["problems"][0]
+
+
+def test_preserve_gives_each_file_its_own_mode(context):
+    tree = local_tree(str(context), dotfiles=True)
+    plan = tree_plan(tree, {}, None, DEST, PRESERVED)
+    assert plan["modes"] == {
+        ".dockerignore": "0644",
+        "Dockerfile": "0644",
+        "entrypoint.sh": "0755",
+        "ignore.link": "0644",
+        "secret.conf": "0600",
+    }
+    # Converged: nothing to send or fix; a mode changed on the controller is fixed.
+    held = held_like(tree)
+    assert not tree_plan(tree, held, shipped_manifest(tree), DEST, PRESERVED)["changed"]
+    held["entrypoint.sh"] = {**held["entrypoint.sh"], "mode": "0644"}
+    plan = tree_plan(tree, held, shipped_manifest(tree), DEST, PRESERVED)
+    assert plan["fix"] == ["entrypoint.sh"] and plan["modes"] == {"entrypoint.sh": "0755"}
+    # A fixed mode instead: every file gets it.
+    assert set(tree_plan(tree, {}, None, DEST, ATTRS)["modes"].values()) == {"0644"}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="sets root as the owner, as on a node")
+def test_the_module_keeps_modes_and_dotfiles_when_asked(context, tmp_path):
+    dest = tmp_path / "node" / "recipes" / "caddy"
+    plan = copy_once(context, dest, tmp_path, PRESERVED, dotfiles=True)
+    assert plan["changed"] and plan["foreign"] == []
+    assert (dest / ".dockerignore").read_text() == "*.md\n"
+    assert oct((dest / "entrypoint.sh").stat().st_mode & 0o777) == "0o755"
+    assert oct((dest / "secret.conf").stat().st_mode & 0o777) == "0o600"
+    assert not copy_once(context, dest, tmp_path, PRESERVED, dotfiles=True)["changed"]
+    (context / "entrypoint.sh").chmod(0o700)
+    plan = copy_once(context, dest, tmp_path, PRESERVED, dotfiles=True)
+    assert plan["fix"] == ["entrypoint.sh"] and plan["send"] == []
+    assert oct((dest / "entrypoint.sh").stat().st_mode & 0o777) == "0o700"
 
 
 def test_the_module_writes_nothing_outside_its_directory(tmp_path):
