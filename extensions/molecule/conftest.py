@@ -25,14 +25,20 @@ def converge_again():
 
 
 @pytest.fixture(scope="session")
-def check_mode_recap():
-    """Run the scenario's converge.yml again with --check --diff on the converged
-    nodes and return the recap as {host: changed count}. A converged fleet must
-    predict no change, and check mode itself must not fail."""
+def check_mode_run() -> Result:
+    """The scenario's converge.yml again with --check --diff on the converged
+    nodes, once per session; check mode itself must not fail."""
     run = _converge_again("--check", "--diff")
     assert run.rc == 0, run.output[-5000:]
     assert run.changed, run.output[-3000:]
-    return run.changed
+    return run
+
+
+@pytest.fixture(scope="session")
+def check_mode_recap(check_mode_run):
+    """That run's recap as {host: changed count}: a converged fleet must
+    predict no change."""
+    return check_mode_run.changed
 
 
 @pytest.fixture(autouse=True)
