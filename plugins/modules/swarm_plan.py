@@ -135,6 +135,12 @@ updates:
       C(remove) and the C(availability).
   returned: success
   type: dict
+reshape:
+  description:
+    - Whether anyone joins, leaves, is promoted, demoted or removed, or the
+      Swarm is made in this run; false on a converged fleet.
+  returned: success
+  type: bool
 unready:
   description: Hosts whose node is not Ready in the leader's list, or joins this run.
   returned: success

@@ -613,7 +613,19 @@ def run_plan(
             }
         if now.get("state") != "ready":
             unready.append(name)
-    return {**result, "leader": boot, "nodes": nodes, "updates": update, "unready": unready}
+    # Whether anyone joins, leaves or changes role: a converged fleet skips
+    # all of that at once.
+    reshape = not boot["existing"] or any(
+        result[key] for key in ("join", "leave", "promote", "demote", "stale", "prune")
+    )
+    return {
+        **result,
+        "leader": boot,
+        "nodes": nodes,
+        "updates": update,
+        "unready": unready,
+        "reshape": reshape,
+    }
 
 
 def plan_line(result: dict) -> str:

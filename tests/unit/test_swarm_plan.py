@@ -551,6 +551,7 @@ def test_run_plan_of_a_converged_swarm_changes_nothing():
     p = run_plan(["pi1"], ["pi2", "pi3"], leader_sees(hosts, converged(nodes, wants)), wants)
     assert p["errors"] == [] and p["leader"]["host"] == "pi1" and p["leader"]["existing"]
     assert p["updates"] == {} and p["unready"] == [] and p["join"] == {}
+    assert p["reshape"] is False
     assert plan_line(p) == (
         "leader pi1; join -; promote -; demote -; remove stale -; prune -; managers 1 -> 1"
     )
@@ -588,7 +589,7 @@ def test_run_plan_labels_a_joining_node_and_waits_for_it():
     wants = wants_of(hosts)
     converged(nodes, wants)
     p = run_plan(["pi1"], ["pi2", "pi3"], leader_sees(hosts, nodes), wants)
-    assert p["join"] == {"pi3": "worker"}
+    assert p["join"] == {"pi3": "worker"} and p["reshape"] is True
     assert list(p["updates"]) == ["pi3"] and p["updates"]["pi3"]["labels"]["arch"] == "x86_64"
     assert p["unready"] == ["pi3"]
 
@@ -712,3 +713,17 @@ def test_the_filters_take_registered_loops_and_a_skipped_one():
     assert swarm_network_problems(registered, {"results": [net_info("lab-old")]}, []) == []
     with pytest.raises(AnsibleFilterError, match="registered results of a loop"):
         swarm_network_removals({"changed": False})
+
+
+def test_run_plan_reshapes_for_a_new_swarm_a_promotion_or_a_stale_entry():
+    hosts, nodes = formed()
+    wants = wants_of(hosts)
+    converged(nodes, wants)
+    # Labels alone are no reshape: the membership tasks are skipped at once.
+    wants["pi2"] = {**wants["pi2"], "labels": {"disk": "ssd"}}
+    assert run_plan(["pi1"], ["pi2", "pi3"], leader_sees(hosts, nodes), wants)["reshape"] is False
+    assert run_plan(["pi1", "pi2"], ["pi3"], leader_sees(hosts, nodes), wants)["reshape"] is True
+    stale = [*nodes, {**nodes[2], "id": "gone", "state": "down"}]
+    assert run_plan(["pi1"], ["pi2", "pi3"], leader_sees(hosts, stale), wants)["reshape"] is True
+    fresh = {n: host_state(info(name=n), f"10.0.0.{i}") for i, n in enumerate(hosts, 1)}
+    assert run_plan(["pi1"], ["pi2", "pi3"], fresh, wants_of(fresh))["reshape"] is True
