@@ -44,6 +44,17 @@ class Result:
         """host -> changed count, from the recap."""
         return recap.changed(self.recap)
 
+    def outcomes(self, task: str) -> set[str]:
+        """What the default callback printed for the first task whose name
+        ends with `task` (header "TASK [role : name]"): any of ok, changed,
+        skipping, failed; empty when no such task was shown."""
+        marker = f"{task}]"
+        if marker not in self.output:
+            return set()
+        shown = self.output.split(marker, 1)[1].split("TASK [", 1)[0]
+        words = {"ok": "ok", "changed": "changed", "skipping": "skipping", "fatal": "failed"}
+        return {word for printed, word in words.items() if f"{printed}: [" in shown}
+
 
 def checkout_env() -> dict[str, str]:
     """The settings `make` exports, for runs that must use this checkout's

@@ -194,3 +194,30 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "\nState:\tZ" not in status
+
+
+SHOWN = """
+TASK [pifleet.swarm.images : Start the builds] *********************************
+skipping: [pi1]
+
+TASK [pifleet.swarm.images : Wait for the builds] ******************************
+ok: [pi1] => (item=pifleet/caddy:2)
+changed: [pi1] => (item=pifleet/php-fpm:8)
+
+TASK [pifleet.swarm.caddy : Deploy the stack] **********************************
+fatal: [pi1 -> pi2]: FAILED! => changed=false
+"""
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Start the builds", {"skipping"}),
+        ("Wait for the builds", {"ok", "changed"}),
+        ("Deploy the stack", {"failed"}),
+        ("Forget the finished jobs", set()),
+    ],
+)
+def test_outcomes_are_read_under_the_tasks_own_header(task, expected):
+    result = ansible.Result(argv=[], rc=0, output=SHOWN, seconds=0.0)
+    assert result.outcomes(task) == expected
