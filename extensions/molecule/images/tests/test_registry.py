@@ -110,6 +110,9 @@ def test_a_node_that_lost_the_image_pulls_it_again(pi3_lost_its_copy, converge_a
     # the builds on it were left as they were.
     changed = run.changed
     assert changed["pi3"] > 0 and changed["pi1"] == 0 and changed["pi2"] == 0, changed
+    # The builds are up to date: one read each, no background job started.
+    assert run.outcomes("Find the images out of date") == {"ok"}
+    assert run.outcomes("Start the builds") == {"skipping"}
     with host.sudo():
         assert host.check_output(f"docker run --rm {REF}") == "hello from the fleet's registry"
 
