@@ -6,6 +6,7 @@ module's logic, pure so the unit tests can table it)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -78,6 +79,26 @@ def parse_unit_state(enabled: str, active: str) -> dict[str, bool]:
         "enabled": enabled.strip() in ("enabled", "enabled-runtime", "alias"),
         "active": active.strip() == "active",
     }
+
+
+# `docker info --format` of what the role publishes; JSON strings, so an
+# empty or odd value cannot shift the other.
+ENGINE_FORMAT = "{{json .ServerVersion}} {{json .Driver}}"
+
+
+def parse_engine(rc: int, out: str) -> dict[str, str]:
+    """`docker info --format ENGINE_FORMAT` -> the running engine's version
+    and storage driver; empty strings when it did not answer."""
+    empty = {"version": "", "storage_driver": ""}
+    if rc != 0:
+        return empty
+    try:
+        version, driver = (json.loads(word) for word in out.split())
+    except ValueError:
+        return empty
+    if not isinstance(version, str) or not isinstance(driver, str):
+        return empty
+    return {"version": version, "storage_driver": driver}
 
 
 def find_dockerd(path: str | None = None) -> str:

@@ -142,6 +142,21 @@ unit:
     active:
       description: Running now.
       type: bool
+engine:
+  description: >-
+    The running engine as C(docker info) reports it; empty strings when
+    C(docker.service) is not running or the engine does not answer.
+  returned: always
+  type: dict
+  contains:
+    version:
+      description: The engine's version (C(ServerVersion)).
+      type: str
+      sample: 26.1.5+dfsg1
+    storage_driver:
+      description: Its storage driver.
+      type: str
+      sample: overlay2
 validates_config:
   description: >-
     Whether this C(dockerd) can check a C(daemon.json) without starting
@@ -157,12 +172,14 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pifleet.swarm.plugins.module_utils._apt import C_LOCALE, read_installed
 from ansible_collections.pifleet.swarm.plugins.module_utils._docker_engine import (
+    ENGINE_FORMAT,
     MARKERS,
     SOURCES,
     can_validate,
     conflicts,
     find_dockerd,
     parse_dockerd_version,
+    parse_engine,
     parse_unit_state,
     plan,
     repo_key,
@@ -191,6 +208,17 @@ def unit_state(module) -> dict[str, bool]:
     return parse_unit_state(*states)
 
 
+def engine_state(module, unit: dict[str, bool]) -> dict[str, str]:
+    """The running engine's version and storage driver (parse_engine)."""
+    docker = module.get_bin_path("docker")
+    if not (docker and unit["active"]):
+        return parse_engine(1, "")
+    rc, out, _err = module.run_command(
+        [docker, "info", "--format", ENGINE_FORMAT], environ_update=C_LOCALE
+    )
+    return parse_engine(rc, out)
+
+
 def main():
     packages = {"type": "list", "elements": "str", "default": []}
     module = AnsibleModule(
@@ -217,6 +245,7 @@ def main():
     if dockerd:
         _rc, out, _err = module.run_command([dockerd, "--version"], environ_update=C_LOCALE)
         version = parse_dockerd_version(out)
+    unit = unit_state(module)
     result = {
         "changed": False,
         "installed": installed,
@@ -227,7 +256,8 @@ def main():
         "repo_key": repo_key(),
         "etc_docker": os.path.isdir("/etc/docker"),
         "docker_group": group_exists("docker"),
-        "unit": unit_state(module),
+        "unit": unit,
+        "engine": engine_state(module, unit),
     }
     problems = conflicts(params["source"], installed, dockerd)
     if problems:

@@ -13,6 +13,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._docker_engine impor
     conflicts,
     find_dockerd,
     parse_dockerd_version,
+    parse_engine,
     parse_unit_state,
     plan,
     repo_key,
@@ -251,3 +252,23 @@ def test_the_stored_repository_key_is_found_so_it_is_not_downloaded_again(tmp_pa
 )
 def test_the_engine_unit_is_left_alone_only_when_enabled_and_running(enabled, active, state):
     assert parse_unit_state(enabled, active) == state
+
+
+NO_ENGINE = {"version": "", "storage_driver": ""}
+
+
+@pytest.mark.parametrize(
+    ("rc", "out", "engine"),
+    [
+        (0, '"26.1.5" "overlay2"\n', {"version": "26.1.5", "storage_driver": "overlay2"}),
+        (0, '"20.10.24+dfsg1" "vfs"', {"version": "20.10.24+dfsg1", "storage_driver": "vfs"}),
+        # The daemon does not answer (docker info fails), or says something else.
+        (1, "", NO_ENGINE),
+        (0, "", NO_ENGINE),
+        (0, '"29.1.0" "overlay2" "extra"', NO_ENGINE),
+        (0, "29.1.0 overlay2", NO_ENGINE),
+        (0, 'null "overlay2"', NO_ENGINE),
+    ],
+)
+def test_the_running_engine_is_read_from_docker_info(rc, out, engine):
+    assert parse_engine(rc, out) == engine
