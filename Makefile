@@ -161,7 +161,7 @@ test-site: venv .venv-$(NEWEST)/.stamp host ## the default scenario on the newes
 	molecule test -s default --destroy never 2>&1 | tee $(LOGS)/default.log || rc=$$?; \
 	if [ $$rc = 0 ]; then \
 	  echo "=== molecule scenario default passed in $$((SECONDS - start)) s; short drills on its fleet"; \
-	  DRILLS_LAB=pifleet-lab-mol-default DRILLS_SCAN=$(LOGS)/default.log pytest -v -m short tests/drills 2>&1 | tee $(LOGS)/drills-short.log || rc=$$?; \
+	  DRILLS_LAB=pifleet-lab-mol-default DRILLS_VARS=extensions/molecule/default/molecule.yml DRILLS_SCAN=$(LOGS)/default.log pytest -v -m short tests/drills 2>&1 | tee $(LOGS)/drills-short.log || rc=$$?; \
 	fi; \
 	molecule destroy -s default >/dev/null 2>&1 || LAB_NAME=pifleet-lab-mol-default lab/lab.sh down || :; \
 	[ $$rc = 0 ] || exit $$rc; \

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support import REPO, ansible
 from tests.support.ansible import Result
@@ -39,6 +40,12 @@ BORROWED = os.environ.get("DRILLS_LAB", "")
 LAB_NAME = BORROWED or "pifleet-lab-drills"
 # What a borrowed lab's owner ran on it (the drills' own lab: all in LOGS).
 OWNER_OUTPUT = [Path(p) for p in os.environ.get("DRILLS_SCAN", "").split(":") if p]
+# The molecule.yml of the scenario that converged a borrowed lab: its group
+# variables for all (those without a template, which depend on molecule's
+# environment) join every run's inventory, so the drills converge the fleet
+# as its owner did. A pace of its own would make the drills' first run roll
+# every task of the stack at the defaults' pace.
+OWNER_VARS = Path(os.environ["DRILLS_VARS"]) if os.environ.get("DRILLS_VARS") else None
 # The drills' own lab: 3 managers and 1 worker, trixie nodes.
 LAB = Lab(LAB_NAME, settings={"LAB_MANAGERS": "3", "LAB_IMAGE": "trixie"})
 LAB_OUT = LAB.dir
@@ -126,11 +133,25 @@ def run(
         "ANSIBLE_TIMEOUT": "30",
         **(env or {}),
     }
-    sources = inventory or [INVENTORY]
+    sources = [*(inventory or [INVENTORY]), *owner_inventory()]
     options = {"inventory": sources, "env": env, "timeout": timeout, "log": log, "on_line": on_line}
     if adhoc:
         return ansible.adhoc(*args, **options)
     return ansible.playbook(playbook, *args, **options)
+
+
+def owner_inventory() -> list[Path]:
+    """The borrowed lab's owner variables (OWNER_VARS) as an inventory of
+    group vars for all, or nothing."""
+    if OWNER_VARS is None:
+        return []
+    scenario = yaml.safe_load(OWNER_VARS.read_text())
+    owned = scenario["provisioner"]["inventory"]["group_vars"]["all"]
+    plain = {k: v for k, v in owned.items() if "{{" not in json.dumps(v)}
+    path = OUT / "owner-vars.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({"all": {"vars": plain}}))
+    return [path]
 
 
 def ok(result: Result) -> Result:

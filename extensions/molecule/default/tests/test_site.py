@@ -119,11 +119,14 @@ def test_services_converged(host, service):
         out = host.check_output(f"docker service ls --filter name={service} --format {fmt}")
     running, _, wanted = out.partition("/")
     assert running == wanted.split()[0] and int(running) > 0
-    # The pace molecule.yml sets (caddy_update_delay, caddy_update_monitor).
+    # The pace molecule.yml sets (caddy_update_delay, caddy_update_monitor,
+    # caddy_healthcheck_interval).
     with host.sudo():
         update = json.loads(host.check_output(f"docker service inspect {service}"))[0]
     pace = update["Spec"]["UpdateConfig"]
     assert (pace["Delay"], pace["Monitor"]) == (10**9, 5 * 10**9), pace
+    health = update["Spec"]["TaskTemplate"]["ContainerSpec"]["Healthcheck"]
+    assert health["Interval"] == 2 * 10**9, health
     # Placed only on nodes labelled as holding the site files (issue 18 item
     # 4), and every node is.
     placement = update["Spec"]["TaskTemplate"]["Placement"]["Constraints"]
