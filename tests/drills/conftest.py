@@ -18,6 +18,7 @@ are read with tests.support's Lab.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -140,9 +141,10 @@ def run(
     return ansible.playbook(playbook, *args, **options)
 
 
+@functools.cache
 def owner_inventory() -> list[Path]:
     """The borrowed lab's owner variables (OWNER_VARS) as an inventory of
-    group vars for all, or nothing."""
+    group vars for all, or nothing; written once per session."""
     if OWNER_VARS is None:
         return []
     scenario = yaml.safe_load(OWNER_VARS.read_text())
