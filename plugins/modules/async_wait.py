@@ -50,8 +50,8 @@ attributes:
     support: full
     description: Reads a result; removing the file it read changes nothing a later run depends on.
 notes:
-  - Run it with the same O(ignore:become) as the task that started the job:
-    the results file is in that user's async directory.
+  - Run it with the same O(ignore:become) as the task that started the job,
+    whose results file is in that user's async directory.
 seealso:
   - module: ansible.builtin.async_status
 """
