@@ -103,14 +103,17 @@ from ansible.module_utils.basic import AnsibleModule
 
 # Between two reads of the results file.
 INTERVAL = 0.5
-# What the job's result may carry that is not ours to hand on as data.
+# What the job's result may carry that is not ours to hand on as data (the
+# job's own invocation, which cores before 2.21 write, would stand in for
+# this module's).
 HANDLED = ("invocation", "warnings", "deprecations", "started", "finished", "ansible_job_id")
 
 
 def read(path: str) -> dict | None:
     """The job's result once it ended, None while it runs. async_wrapper
-    writes a {"started": 1, ...} file first and replaces it (rename) with the
-    module's result, so a file that does not parse yet is one being written."""
+    writes a {"started": 1, ...} file first and replaces it (a .tmp file
+    renamed) with the module's result; a file that does not parse is taken
+    as a job still running, as async_status takes it."""
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
