@@ -6,9 +6,11 @@ module's logic, pure so the unit tests can table it)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import stat
 
 SOURCES = ("docker", "distro", "present")
 # Engines from other sources that the chosen source must not silently replace.
@@ -99,6 +101,28 @@ def parse_engine(rc: int, out: str) -> dict[str, str]:
     if not isinstance(version, str) or not isinstance(driver, str):
         return empty
     return {"version": version, "storage_driver": driver}
+
+
+def file_state(path: str) -> dict:
+    """What ansible.builtin.copy compares of a regular file (its content's
+    SHA-1, its mode and owner), so the role can skip a copy that would find
+    nothing to do; {} when path is not a regular file."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return {}
+        digest = hashlib.sha1()  # copy's checksum, not a security hash
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(65536), b""):
+                digest.update(block)
+    except OSError:
+        return {}
+    return {
+        "checksum": digest.hexdigest(),
+        "mode": f"{stat.S_IMODE(info.st_mode):04o}",
+        "uid": info.st_uid,
+        "gid": info.st_gid,
+    }
 
 
 def find_dockerd(path: str | None = None) -> str:

@@ -25,8 +25,9 @@ description:
     C(docker.io) cannot be installed beside C(docker-ce).
   - Also reads what the role's configure steps would otherwise each ask the
     node for (whether C(/etc/docker) and the C(docker) group exist, whether
-    the engine's unit is enabled and running, the stored repository key), so
-    a converged node answers them all in this one call.
+    the engine's unit is enabled and running, the stored repository key, what
+    O(daemon_json) holds), so a converged node answers them all in this one
+    call.
   - Reads with C(dpkg-query), so it needs no C(python3-apt), and runs the
     same in check mode.
 author:
@@ -55,6 +56,12 @@ options:
     type: list
     elements: str
     default: []
+  daemon_json:
+    description:
+      - The engine's configuration file, whose content checksum, mode and
+        owner are returned as RV(daemon_json).
+    type: path
+    default: /etc/docker/daemon.json
 attributes:
   check_mode:
     support: full
@@ -127,6 +134,14 @@ etc_docker:
   description: Whether C(/etc/docker) is a directory.
   returned: always
   type: bool
+daemon_json:
+  description:
+    - What O(daemon_json) holds, as M(ansible.builtin.copy) compares a file
+      (its content's SHA-1, its mode and owner); empty when it is not a
+      regular file.
+  returned: always
+  type: dict
+  sample: {checksum: 5f6e1b0c2a3d4e5f60718293a4b5c6d7e8f90a1b, mode: "0644", uid: 0, gid: 0}
 docker_group:
   description: Whether the C(docker) group exists.
   returned: always
@@ -177,6 +192,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._docker_engine impor
     SOURCES,
     can_validate,
     conflicts,
+    file_state,
     find_dockerd,
     parse_dockerd_version,
     parse_engine,
@@ -227,6 +243,7 @@ def main():
             "python_packages": packages,
             "distro_packages": packages,
             "ce_packages": packages,
+            "daemon_json": {"type": "path", "default": "/etc/docker/daemon.json"},
         },
         supports_check_mode=True,
     )
@@ -255,6 +272,7 @@ def main():
         "validates_config": can_validate(version),
         "repo_key": repo_key(),
         "etc_docker": os.path.isdir("/etc/docker"),
+        "daemon_json": file_state(params["daemon_json"]),
         "docker_group": group_exists("docker"),
         "unit": unit,
         "engine": engine_state(module, unit),

@@ -1,7 +1,11 @@
 """The docker role's reading of a node (docker_engine_info) and the apt
 policy every role installs with (apt_packages): the pure parts, tabled."""
 
+import os
+
 import pytest
+from ansible.plugins.filter.core import get_hash
+from ansible.utils.hashing import checksum_s
 from ansible_collections.pifleet.swarm.plugins.module_utils._apt import (
     lists_age,
     needs_refresh,
@@ -11,6 +15,7 @@ from ansible_collections.pifleet.swarm.plugins.module_utils._apt import (
 from ansible_collections.pifleet.swarm.plugins.module_utils._docker_engine import (
     can_validate,
     conflicts,
+    file_state,
     find_dockerd,
     parse_dockerd_version,
     parse_engine,
@@ -272,3 +277,24 @@ NO_ENGINE = {"version": "", "storage_driver": ""}
 )
 def test_the_running_engine_is_read_from_docker_info(rc, out, engine):
     assert parse_engine(rc, out) == engine
+
+
+def test_daemon_json_is_read_as_copy_compares_it(tmp_path):
+    # The role skips "Write daemon.json" when this equals what it would
+    # write, hashed with the hash filter: both must agree with copy's checksum.
+    content = '{\n  "log-driver": "json-file",\n  "note": "caf\u00e9"\n}\n'
+    path = tmp_path / "daemon.json"
+    path.write_text(content, encoding="utf-8")
+    path.chmod(0o640)
+    assert file_state(str(path)) == {
+        "checksum": checksum_s(content),
+        "mode": "0640",
+        "uid": os.getuid(),
+        "gid": os.getgid(),
+    }
+    assert get_hash(content, "sha1") == checksum_s(content)
+
+
+def test_no_regular_file_has_no_state(tmp_path):
+    assert file_state(str(tmp_path)) == {}
+    assert file_state(str(tmp_path / "absent")) == {}

@@ -78,3 +78,9 @@ def test_check_mode_on_converged_nodes_changes_nothing(check_mode_recap):
     # Every node of the scenario, whatever its engine source.
     assert len(check_mode_recap) == 3, check_mode_recap
     assert set(check_mode_recap.values()) == {0}, check_mode_recap
+
+
+def test_a_converged_daemon_json_is_not_copied_again(check_mode_run):
+    # The engine read found each node's file as the role writes it, so no
+    # node runs the copy (its remote stat); side_effect changes it by hand.
+    assert check_mode_run.outcomes("Write daemon.json") == {"skipping"}
