@@ -1,6 +1,8 @@
 """Editing the single line of cmdline.txt: nothing but the asked-for parameters moves."""
 
 import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.pifleet.swarm.plugins.filter.cmdline import cmdline_edit
 from ansible_collections.pifleet.swarm.plugins.module_utils._cmdline import (
     CmdlineError,
     cmdline_diff,
@@ -150,3 +152,38 @@ def test_diff_shows_before_and_after():
     assert diff["before"] == "a\n"
     assert diff["after"] == "a b\n"
     assert diff["before_header"] == "/boot/firmware/cmdline.txt (content)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PIOS,
+        PIOS[:-1] + " cgroup_enable=memory\n",
+        "  " + PIOS[:-1] + " cgroup_enable=memory  \r\n",
+        PIOS[:-1] + " cgroup_enable=memory cgroup_disable=memory\n",
+        PIOS[:-1] + " cgroup_enable=memory cgroup_enable=memory\n",
+        PIOS[:-1] + " cgroup_enable=cpuset cgroup_enable=memory",
+        "console=tty1\nroot=/r\n",
+        "console=tty1 rootwait\n",
+    ],
+)
+@pytest.mark.parametrize(
+    ("present", "absent"),
+    [(WANT, DROP), (WANT, []), ([], DROP), (["quiet"], ["splash"]), (["root=/x"], [])],
+)
+def test_the_filter_decides_as_the_module_from_the_line_node_facts_reads(text, present, absent):
+    # The node role skips the module when the filter leaves node_facts' line
+    # (the file's text, stripped) as it is: that must be exactly when the
+    # module would change nothing, and never when the module would refuse.
+    line = text.strip()
+    try:
+        module_changes = edit_cmdline(text, present, absent) != text
+    except CmdlineError:
+        module_changes = None
+    skipped = cmdline_edit(line, present, absent) == line
+    assert skipped == (module_changes is False)
+
+
+def test_the_filter_wants_a_string():
+    with pytest.raises(AnsibleFilterError, match="as a string"):
+        cmdline_edit(None, WANT)

@@ -119,3 +119,11 @@ def test_check_mode_on_the_converged_fleet_changes_nothing(host, name, check_mod
         pytest.skip("run once for the fleet")
     nodes = {h: changed for h, changed in check_mode_recap.items() if h.startswith("pi")}
     assert nodes == {"pi1": 0, "pi2": 0, "pi3": 0}, check_mode_recap
+
+
+def test_a_line_already_right_starts_no_module(check_mode_run):
+    """The role decides from the line node_facts read (the cmdline_edit
+    filter, the module's rules): on the converged nodes it skips the module;
+    side_effect's node_reboot case shows it still runs on a line to edit."""
+    task = "Put the wanted kernel parameters on the single line of cmdline.txt"
+    assert check_mode_run.outcomes(task) == {"skipping"}
