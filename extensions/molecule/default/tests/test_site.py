@@ -314,13 +314,30 @@ def test_a_caddyfile_caddy_refuses_stops_every_run_before_the_deploy(manager, re
 DEPLOY_TASK = "Deploy the stack (no registry is asked for images)"
 
 
+CA_TASK = "Put it on the controller for clients to trust"
+# What a deploy needs first; skipped when every service runs from this file.
+PREPARE_TASKS = (
+    "Keep the Caddyfile once the Caddy image accepts it",
+    "Ship the Caddyfile as a content-named config",
+    "Write the stack file",
+)
+
+
 def test_a_stack_not_deployed_from_this_file_is_deployed_again(manager, check_mode_run):
     """The converged stack is not deployed again: --check on the converged
     fleet (verify's check run, which takes the deploy decision as a re-run
     does, from the same read) skips the deploy. A service that does not run
     from the current stack file (a run cut off after writing it and before
-    its deploy, an update Swarm rolled back) is deployed again."""
-    assert check_mode_run.outcomes(DEPLOY_TASK) == {"skipping"}
+    its deploy, an update Swarm rolled back) is deployed again, its
+    Caddyfile validated, shipped and its stack file written first. The same
+    holds for the root CA file on the controller: left alone when it holds
+    the stack's root, written again when it does not."""
+    for task in (DEPLOY_TASK, CA_TASK, *PREPARE_TASKS):
+        assert check_mode_run.outcomes(task) == {"skipping"}, task
+    with open(CA, encoding="utf-8") as handle:
+        root = handle.read()
+    with open(CA, "a", encoding="utf-8") as handle:
+        handle.write("not the stack's root\n")
     label = "org.pifleet.caddy.stack"
     read = f"docker service inspect web_php --format '{{{{ index .Spec.Labels \"{label}\" }}}}'"
     with manager.sudo():
@@ -330,8 +347,13 @@ def test_a_stack_not_deployed_from_this_file_is_deployed_again(manager, check_mo
     again = converge(manager, {})
     assert again.rc == 0, again.output[-3000:]
     assert again.outcomes(DEPLOY_TASK) == {"changed"}
+    for task in PREPARE_TASKS:
+        assert again.outcomes(task) == {"ok"}, task
     with manager.sudo():
         assert manager.check_output(read) == digest
+    assert again.outcomes(CA_TASK) == {"changed"}
+    with open(CA, encoding="utf-8") as handle:
+        assert handle.read() == root
 
 
 @pytest.fixture
