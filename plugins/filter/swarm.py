@@ -1,7 +1,8 @@
 # Copyright: pifleet developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters pifleet.swarm.swarm_network_removals and swarm_network_problems:
-which overlay networks Docker would remove, and why they must stay (the rules
+which overlay networks Docker would remove, and why they must stay; and
+swarm_summary: the fleet table from a node list already read (the rules
 live in plugin_utils/_swarm.py, where they are unit-tested)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._swarm import (
     network_problems,
     network_removals,
+    summary,
 )
 
 
@@ -38,9 +40,21 @@ def swarm_network_problems(previews, networks, services):
     )
 
 
+def swarm_summary(nodes, names=None):
+    """A manager's node list (swarm_host's state.nodes) | swarm_summary(names)
+    -> the rows pifleet.swarm.swarm_host returns as summary."""
+    names = {} if names is None else names
+    if not isinstance(nodes, list) or not isinstance(names, dict):
+        raise AnsibleFilterError(
+            "swarm_summary wants swarm_host's node list and a dict of node id -> name"
+        )
+    return summary(nodes, names)
+
+
 class FilterModule:
     def filters(self):
         return {
             "swarm_network_removals": swarm_network_removals,
             "swarm_network_problems": swarm_network_problems,
+            "swarm_summary": swarm_summary,
         }

@@ -7,6 +7,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.pifleet.swarm.plugins.filter.swarm import (
     swarm_network_problems,
     swarm_network_removals,
+    swarm_summary,
 )
 from ansible_collections.pifleet.swarm.plugins.plugin_utils._swarm import (
     MANAGED_LABEL,
@@ -515,6 +516,17 @@ def test_summary_names_nodes_by_inventory():
     ]
     assert rows[0]["arch"] == "aarch64" and rows[0]["model"] == "Raspberry Pi 5"
     assert rows[1]["arch"] == "x86_64" and rows[1]["engine"] == "26.1.5+dfsg1"
+
+
+def test_the_summary_filter_makes_the_rows_the_second_read_would():
+    # The role prints the plan's node list through the filter when the run
+    # changed no node: the same rows swarm_host returns as summary.
+    _, nodes = formed()
+    names = {"id1": "pi1", "id3": "pi3"}
+    assert swarm_summary(nodes, names) == summary(nodes, names)
+    assert [r["node"] for r in swarm_summary(nodes)] == ["pi1", "pi2", "pi3"]
+    with pytest.raises(AnsibleFilterError, match="node list"):
+        swarm_summary({"nodes": nodes}, names)
 
 
 # --- run_plan: the leader's node list, labels and availability per host

@@ -8,6 +8,7 @@ rejoins -> pi4 in another Swarm fails clearly -> swarm_force_rejoin takes it.
 
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -46,19 +47,30 @@ def test_check_mode_predicts_and_changes_nothing():
     assert info.strip() == "inactive"
 
 
+def printed_roles(result):
+    """The roles in the table the swarm role printed ("Print the Swarm")."""
+    shown = result.output.split("Print the Swarm]", 1)[1].split("TASK [", 1)[0]
+    return dict(re.findall(r"(?:\\n|\n)\s*(pi\d)\s+(manager|worker)\b", shown))
+
+
 def test_grow_to_three_managers():
     grow = ok(case(["pi1", "pi2", "pi3"], []))
     assert "Promote the workers listed as managers" in grow.output
     nodes = swarm_nodes()
-    assert {h: n["role"] for h, n in nodes.items()} == dict.fromkeys(
-        ("pi1", "pi2", "pi3"), "manager"
-    )
+    managers = dict.fromkeys(("pi1", "pi2", "pi3"), "manager")
+    assert {h: n["role"] for h, n in nodes.items()} == managers
     assert {n["reachability"] for n in nodes.values()} == {"reachable"}
+    # The table shows the Swarm after the promotions (read again), not the
+    # first read's workers.
+    assert printed_roles(grow) == managers, grow.output[-3000:]
     # and a second run changes nothing
     again = ok(case(["pi1", "pi2", "pi3"], []))
     assert set(nodes_changed(again).values()) == {0}, again.output[-3000:]
-    # A converged fleet skips the membership tasks at once (the plan's reshape).
+    # A converged fleet skips the membership tasks at once (the plan's reshape),
+    # and prints its table from the first read, without a second.
     assert "Join the managers" not in again.output and "Promote the workers" not in again.output
+    assert again.outcomes("Read the Swarm as it is now") == {"skipping"}
+    assert printed_roles(again) == managers, again.output[-3000:]
 
 
 def wait_reachability(host, wanted, seconds):
