@@ -6,11 +6,12 @@ module's logic, pure so the unit tests can table it)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import stat
+
+from ansible_collections.pifleet.swarm.plugins.module_utils._shipped import sha1_of
 
 SOURCES = ("docker", "distro", "present")
 # Engines from other sources that the chosen source must not silently replace.
@@ -111,14 +112,11 @@ def file_state(path: str) -> dict:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             return {}
-        digest = hashlib.sha1()  # copy's checksum, not a security hash
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(65536), b""):
-                digest.update(block)
+        checksum = sha1_of(path)
     except OSError:
         return {}
     return {
-        "checksum": digest.hexdigest(),
+        "checksum": checksum,
         "mode": f"{stat.S_IMODE(info.st_mode):04o}",
         "uid": info.st_uid,
         "gid": info.st_gid,
